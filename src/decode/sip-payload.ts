@@ -28,6 +28,8 @@ export interface SipPayload {
   buf: Buffer;
   start: number;
   end: number;
+  /** Bytes of junk skipped before the SIP start line (0 normally); counted as an anomaly by decode. */
+  skipped: number;
   /** Set when the payload came out of HEP: the HEP version and capture agent id. */
   hep: { version: number; captureId: number } | null;
 }

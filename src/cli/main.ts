@@ -1,0 +1,102 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Counters } from '../base/counters.js';
+import { readCapture } from '../capture/read-capture.js';
+import type { SipPayload } from '../decode/sip-payload.js';
+import { toEcs } from '../events/ecs-event.js';
+import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
+import { LineSink } from '../pipeline/line-sink.js';
+import { messageView } from '../pipeline/message-view.js';
+import { defaultReplayOptions, replayFiles, type FileResult } from '../pipeline/replay.js';
+import { parseSipMessage } from '../sip/parse.js';
+
+/** Exit codes: 0 ok, 1 runtime failure (nothing could be read), 2 usage or configuration error. */
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number of seconds');
+  return n;
+}
+
+/** Reports capture errors on stderr; true when no file could be read at all. */
+function reportCaptureErrors(files: FileResult[]): boolean {
+  let readable = 0;
+  for (const f of files) {
+    const err = f.summary.error;
+    if (err !== null) process.stderr.write(`sipsentry: ${err.source}: ${err.code} at byte ${err.offset}: ${err.message}\n`);
+    if (f.summary.frames > 0 || err === null) readable++;
+  }
+  return readable === 0;
+}
+
+const program = new Command();
+program
+  .name('sipsentry')
+  .description('Passive SIP security probe: turns SIP traffic into a few meaningful ECS events.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('messages')
+  .description('Print one JSON object per SIP message found in the captures (the per-message troubleshooting view).')
+  .argument('<capture...>', 'pcap/pcapng files (optionally gzip-compressed); "-" reads standard input')
+  .option('--all', 'also print keep-alives, STUN and non-SIP payloads seen on SIP flows')
+  .option('-o, --output <file>', 'write to a file instead of standard output', '-')
+  .action(async (captures: string[], opts: { all?: boolean; output: string }) => {
+    const sink = new LineSink(opts.output);
+    const counters = new Counters();
+    const onPayload = (p: SipPayload): void => {
+      if (p.kind === 'sip') {
+        sink.write(JSON.stringify(messageView(p, parseSipMessage(p.buf, p.start, p.end))));
+      } else if (opts.all) {
+        sink.write(JSON.stringify(messageView(p, null)));
+      }
+    };
+    const chain = new DecodeChain(defaultDecodeOptions, counters, onPayload);
+    const files: FileResult[] = [];
+    for (const c of captures) files.push({ file: c, summary: await readCapture(c, chain.onFrame) });
+    chain.finish();
+    await sink.close();
+    if (reportCaptureErrors(files)) process.exitCode = EXIT_RUNTIME;
+  });
+
+program
+  .command('replay')
+  .description('Replay captures through the tracker and print the events as NDJSON (ECS), with a summary on stderr.')
+  .argument('<capture...>', 'pcap/pcapng files (optionally gzip-compressed); "-" reads standard input')
+  .option('-o, --output <file>', 'write events to a file instead of standard output', '-')
+  .option('--settle <seconds>', 'advance the clock this long after the last packet so pending outcomes resolve', seconds, 32)
+  .option('--stats', 'print every counter in the summary')
+  .option('-q, --quiet', 'no summary on stderr')
+  .action(async (captures: string[], opts: { output: string; settle: number; stats?: boolean; quiet?: boolean }) => {
+    const sink = new LineSink(opts.output);
+    const result = await replayFiles(captures, { ...defaultReplayOptions, settle: opts.settle }, (e) => sink.write(JSON.stringify(toEcs(e))));
+    await sink.close();
+    const failed = reportCaptureErrors(result.files);
+    if (!opts.quiet) {
+      const c = result.counters;
+      const ev = Object.entries(result.events).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+      process.stderr.write(
+        `sipsentry: ${result.files.length} file(s), ${result.files.reduce((n, f) => n + f.summary.frames, 0)} frames, ` +
+          `${c.get('sip.messages')} SIP messages (${c.get('sip.parse_errors')} unparsable), ` +
+          `${c.get('track.retransmissions.request') + c.get('track.retransmissions.response')} retransmissions absorbed\n` +
+          `sipsentry: events ${ev}\n` +
+          `sipsentry: still alive at end: ${result.track.activeCalls} call(s), ${result.track.activeBindings} binding(s)\n`,
+      );
+      if (opts.stats) process.stderr.write(JSON.stringify(c.snapshot(), null, 1) + '\n');
+    }
+    if (failed) process.exitCode = EXIT_RUNTIME;
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    process.stderr.write(`sipsentry: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = EXIT_RUNTIME;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * OPTIONS keep-alive memory: the same successful ping between the same parties (same From, To and
+ * request-URI) repeated within the window is a keep-alive, not news. Insertion-ordered Map used as an
+ * LRU so the table stays bounded under an OPTIONS sweep.
+ */
+export class KeepaliveTable {
+  private readonly last = new Map<string, number>();
+  evicted = 0;
+
+  constructor(
+    private readonly windowUs: number,
+    private readonly max: number,
+  ) {}
+
+  get size(): number {
+    return this.last.size;
+  }
+
+  /** Records a successful ping; true when it repeats one seen within the window. */
+  seen(key: string, nowUs: number): boolean {
+    const prev = this.last.get(key);
+    if (prev !== undefined) this.last.delete(key);
+    else if (this.last.size >= this.max) {
+      this.last.delete(this.last.keys().next().value!);
+      this.evicted++;
+    }
+    this.last.set(key, nowUs);
+    return prev !== undefined && nowUs - prev <= this.windowUs;
+  }
+
+  /** A failed ping breaks the series: the next success is news again. */
+  forget(key: string): void {
+    this.last.delete(key);
+  }
+}

@@ -1,0 +1,38 @@
+/** Tracking limits and timers. All durations in seconds (packet time). */
+export interface TrackOptions {
+  /** A non-INVITE transaction, or an INVITE with no provisional reply, times out after this (RFC 3261 Timer B/F = 64·T1). */
+  transactionTimeout: number;
+  /** An INVITE that got a provisional reply but no final one times out after this (RFC 3261 §13.3.1.1 guidance: 3 min). */
+  inviteProceedingTimeout: number;
+  /** A final reply seen only on a downstream leg waits this long for the copy sent to the original client. */
+  pendingFinalWait: number;
+  /** Transactions and ended calls linger this long to absorb retransmissions (RFC 3261 Timer J/D order). */
+  linger: number;
+  /** An established call silent for this long ends with originator `timeout`. */
+  callTimeout: number;
+  /** Grace after a binding's expiry before reg-expired. */
+  regExpiryGrace: number;
+  /** Identical successful OPTIONS pings between the same parties within this window are keep-alives. */
+  keepaliveWindow: number;
+  /** Expiry assumed for a binding when neither the reply nor the request says (RFC 3261 §10.2.1.1 suggests 3600). */
+  defaultExpires: number;
+  maxTransactions: number;
+  maxCalls: number;
+  maxBindings: number;
+  maxKeepalives: number;
+}
+
+export const defaultTrackOptions: TrackOptions = {
+  transactionTimeout: 32,
+  inviteProceedingTimeout: 180,
+  pendingFinalWait: 4,
+  linger: 32,
+  callTimeout: 3600,
+  regExpiryGrace: 30,
+  keepaliveWindow: 300,
+  defaultExpires: 3600,
+  maxTransactions: 500_000,
+  maxCalls: 500_000,
+  maxBindings: 1_000_000,
+  maxKeepalives: 200_000,
+};

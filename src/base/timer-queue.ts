@@ -32,6 +32,7 @@ export class TimerQueue<T extends Timed> {
 
   /** Arms (or re-arms) the timer of target at due (µs packet time). */
   arm(target: T, due: number): void {
+    if (target.timerDue < 0) this.live++;
     target.timerGen++;
     target.timerDue = due;
     this.push({ due, seq: this.seq++, gen: target.timerGen, target });
@@ -39,6 +40,7 @@ export class TimerQueue<T extends Timed> {
 
   /** Disarms the timer of target (its heap entries become stale). */
   disarm(target: T): void {
+    if (target.timerDue >= 0) this.live--;
     target.timerGen++;
     target.timerDue = -1;
   }
@@ -49,16 +51,17 @@ export class TimerQueue<T extends Timed> {
     while (h.length > 0 && h[0]!.due <= now) {
       const e = this.pop();
       if (e.gen !== e.target.timerGen) continue;
+      this.live--;
       e.target.timerDue = -1;
       e.target.timerGen++;
       this.onFire(e.target, e.due);
     }
-    // Stale entries can pile up when objects re-arm far more often than timers fire.
-    if (h.length > 1024 && h.length > 4 * this.liveHint) this.compact();
+    // Stale entries pile up when objects re-arm far more often than timers fire; rebuild when they dominate.
+    if (h.length > 4096 && h.length > 4 * this.live) this.compact();
   }
 
-  /** Number of live targets, maintained by the owner for compaction decisions (optional). */
-  liveHint = 0;
+  /** Targets with an armed timer. */
+  private live = 0;
 
   /** Earliest live due time, or -1. */
   peekDue(): number {

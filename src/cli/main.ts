@@ -3,6 +3,7 @@ import { Counters } from '../base/counters.js';
 import { readCapture } from '../capture/read-capture.js';
 import type { SipPayload } from '../decode/sip-payload.js';
 import { toEcs } from '../events/ecs-event.js';
+import { indexTemplate } from '../events/fields.js';
 import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
 import { LineSink } from '../pipeline/line-sink.js';
 import { messageView } from '../pipeline/message-view.js';
@@ -88,6 +89,14 @@ program
       if (opts.stats) process.stderr.write(JSON.stringify(c.snapshot(), null, 1) + '\n');
     }
     if (failed) process.exitCode = EXIT_RUNTIME;
+  });
+
+program
+  .command('template')
+  .description('Print the Elasticsearch/OpenSearch index template (mappings) for the event fields.')
+  .option('--pattern <glob>', 'index pattern the template applies to', 'sipsentry-*')
+  .action((opts: { pattern: string }) => {
+    process.stdout.write(JSON.stringify(indexTemplate(opts.pattern), null, 2) + '\n');
   });
 
 try {

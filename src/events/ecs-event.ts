@@ -2,7 +2,7 @@ import type { EventAction, TrackEvent } from '../track/track-event.js';
 import { isoFromUs } from './time.js';
 
 /** ECS version the documents follow (checked against the @elastic/ecs field set in tests). */
-export const ECS_VERSION = '9.2.0';
+export const ECS_VERSION = '9.4.0';
 
 interface Classification {
   category: readonly string[];
@@ -15,17 +15,17 @@ interface Classification {
  * `session` is a call or a registration; `authentication` the digest exchange; `network` the raw protocol facts.
  */
 export const CLASSIFICATION: Readonly<Record<EventAction, Classification>> = {
-  'call-attempt': { category: ['network', 'session'], type: ['end', 'denied'], outcome: 'failure' },
+  'call-attempt': { category: ['network', 'session'], type: ['end'], outcome: 'failure' },
   'call-start': { category: ['network', 'session'], type: ['start'], outcome: 'success' },
   'call-end': { category: ['network', 'session'], type: ['end'], outcome: 'success' },
-  'reg-new': { category: ['session'], type: ['start', 'creation'], outcome: 'success' },
-  'reg-del': { category: ['session'], type: ['end', 'deletion'], outcome: 'success' },
+  'reg-new': { category: ['session'], type: ['start'], outcome: 'success' },
+  'reg-del': { category: ['session'], type: ['end'], outcome: 'success' },
   'reg-expired': { category: ['session'], type: ['end'], outcome: 'unknown' },
   'auth-failed': { category: ['authentication'], type: ['info'], outcome: 'failure' },
   'other-ok': { category: ['network'], type: ['protocol'], outcome: 'success' },
   'other-failed': { category: ['network'], type: ['protocol'], outcome: 'failure' },
   'other-timeout': { category: ['network'], type: ['protocol'], outcome: 'failure' },
-  'parse-error': { category: ['network'], type: ['protocol', 'error'], outcome: 'unknown' },
+  'parse-error': { category: ['network'], type: ['protocol', 'info'], outcome: 'unknown' },
   'msg-probe': { category: ['network'], type: ['protocol', 'info'], outcome: 'unknown' },
 };
 

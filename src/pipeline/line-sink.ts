@@ -1,4 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 
 /**
  * Buffered line writer to stdout or a file: small writes are batched into ~64 KiB chunks, and the
@@ -7,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 export class LineSink {
   private buf: string[] = [];
   private size = 0;
-  private readonly stream: NodeJS.WritableStream | WriteStream;
+  private readonly stream: Writable;
   private broken = false;
 
   constructor(target: string) {
@@ -40,6 +41,6 @@ export class LineSink {
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
       return;
     }
-    await new Promise<void>((resolve) => (this.stream as WriteStream).end(() => resolve()));
+    await new Promise<void>((resolve) => this.stream.end(() => resolve()));
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: end-to-end throughput on a large generated capture, next to tshark on the same file.
+ *  1. decode + parse (every SIP message parsed and its Call-ID, CSeq, tags and branch read),
+ *  2. the full replay pipeline (decode → parse → track → ECS NDJSON written to a file),
+ *  3. `tshark -r FILE -Y sip -T fields -e sip.Call-ID` on the same file, and the ratio.
+ * Then the per-module micro-benchmarks beside the code. Numbers go to stdout and bench/out/results.json.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Counters } from '../src/base/counters.js';
+import { readCapture } from '../src/capture/read-capture.js';
+import type { SipPayload } from '../src/decode/sip-payload.js';
+import { toEcs } from '../src/events/ecs-event.js';
+import { DecodeChain, defaultDecodeOptions } from '../src/pipeline/decode-chain.js';
+import { LineSink } from '../src/pipeline/line-sink.js';
+import { defaultReplayOptions, replayFiles } from '../src/pipeline/replay.js';
+import { parseSipMessage } from '../src/sip/parse.js';
+import { generateCapture } from './gen-capture.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..');
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const capture = join(out, 'load.pcap');
+const messages = Number(process.env.BENCH_MESSAGES ?? 400_000);
+
+if (!existsSync(capture) || process.env.BENCH_REGENERATE) {
+  const t = performance.now();
+  const n = await generateCapture(capture, { messages });
+  console.log(`generated ${capture}: ${n} SIP messages, ${(statSync(capture).size / 1e6).toFixed(1)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+const results: Record<string, unknown> = { capture, bytes: statSync(capture).size, node: process.version };
+
+async function decodeParse(): Promise<{ msgs: number; seconds: number }> {
+  let msgs = 0;
+  let sink = 0;
+  const onPayload = (p: SipPayload): void => {
+    if (p.kind !== 'sip') return;
+    const m = parseSipMessage(p.buf, p.start, p.end);
+    msgs++;
+    // Read what the tracker reads, so lazy getters are part of the measurement.
+    const cid = m.callId;
+    const cs = m.cseq;
+    sink += (cid?.length ?? 0) + (cs?.num ?? 0) + (m.from?.tag?.length ?? 0) + (m.to?.tag?.length ?? 0) + (m.topVia?.branch?.length ?? 0);
+  };
+  const chain = new DecodeChain(defaultDecodeOptions, new Counters(), onPayload);
+  const t = performance.now();
+  await readCapture(capture, chain.onFrame);
+  chain.finish();
+  const seconds = (performance.now() - t) / 1000;
+  if (sink < 0) console.log(sink);
+  return { msgs, seconds };
+}
+
+async function fullReplay(): Promise<{ msgs: number; events: number; seconds: number }> {
+  const sink = new LineSink(join(out, 'events.ndjson'));
+  let events = 0;
+  const t = performance.now();
+  const r = await replayFiles([capture], defaultReplayOptions, (e) => {
+    events++;
+    sink.write(JSON.stringify(toEcs(e)));
+  });
+  await sink.close();
+  return { msgs: r.counters.get('sip.messages'), events, seconds: (performance.now() - t) / 1000 };
+}
+
+// Warm-up run so both measurements see optimised code, then the best of three.
+await decodeParse();
+let best = { msgs: 0, seconds: Infinity };
+for (let i = 0; i < 3; i++) {
+  const r = await decodeParse();
+  if (r.seconds < best.seconds) best = r;
+}
+const dpRate = best.msgs / best.seconds;
+console.log(`decode+parse: ${best.msgs} messages in ${best.seconds.toFixed(3)} s = ${Math.round(dpRate).toLocaleString('en')} msg/s (target ≥ 500,000)`);
+results.decodeParse = { messages: best.msgs, seconds: best.seconds, perSecond: Math.round(dpRate) };
+
+let bestReplay = { msgs: 0, events: 0, seconds: Infinity };
+for (let i = 0; i < 2; i++) {
+  const r = await fullReplay();
+  if (r.seconds < bestReplay.seconds) bestReplay = r;
+}
+const rpRate = bestReplay.msgs / bestReplay.seconds;
+console.log(`replay (decode → events → NDJSON file): ${bestReplay.msgs} messages, ${bestReplay.events} events in ${bestReplay.seconds.toFixed(3)} s = ${Math.round(rpRate).toLocaleString('en')} msg/s (target ≥ 400,000)`);
+results.replay = { messages: bestReplay.msgs, events: bestReplay.events, seconds: bestReplay.seconds, perSecond: Math.round(rpRate) };
+
+const tshark = spawnSync('which', ['tshark']).status === 0;
+if (tshark) {
+  const t = performance.now();
+  const r = spawnSync('tshark', ['-r', capture, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID'], { maxBuffer: 1 << 30 });
+  const seconds = (performance.now() - t) / 1000;
+  const lines = r.stdout.toString().split('\n').filter((l) => l.length > 0).length;
+  console.log(`tshark -Y sip -T fields -e sip.Call-ID: ${lines} messages in ${seconds.toFixed(2)} s = ${Math.round(lines / seconds).toLocaleString('en')} msg/s`);
+  console.log(`ratio decode+parse / tshark: ${(dpRate / (lines / seconds)).toFixed(1)}x (target ≥ 10x)`);
+  results.tshark = { messages: lines, seconds, perSecond: Math.round(lines / seconds), ratio: dpRate / (lines / seconds) };
+} else {
+  console.log('tshark not installed: comparison skipped');
+}
+
+// Micro-benchmarks that mirror the source tree.
+for (const micro of ['sip/parse.bench.js', 'decode/network.bench.js', 'decode/transport.bench.js']) {
+  const file = join(here, micro);
+  if (!existsSync(file)) continue;
+  console.log(`\n# ${micro}`);
+  try {
+    process.stdout.write(execFileSync(process.execPath, [file], { encoding: 'utf8' }));
+  } catch (err) {
+    console.log(`failed: ${(err as Error).message}`);
+  }
+}
+writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -1,0 +1,85 @@
+/**
+ * Every field an event document may carry: the single source for docs/events.md, the
+ * Elasticsearch/OpenSearch index template and the ECS conformance test.
+ * `ecs: true` fields must exist in ECS with the same type; the others are sipsentry's `sip.*` extension.
+ */
+export interface FieldDef {
+  name: string;
+  type: 'date' | 'keyword' | 'long' | 'ip' | 'boolean' | 'match_only_text' | 'wildcard' | 'text';
+  ecs: boolean;
+  description: string;
+}
+
+export const FIELDS: readonly FieldDef[] = [
+  { name: '@timestamp', type: 'date', ecs: true, description: 'Packet time of the message that decided the event, or the due time of the timer that did (timeouts, expiries). ms precision.' },
+  { name: 'ecs.version', type: 'keyword', ecs: true, description: 'ECS version the document follows.' },
+  { name: 'event.kind', type: 'keyword', ecs: true, description: 'Always `event`.' },
+  { name: 'event.action', type: 'keyword', ecs: true, description: 'The event type: call-attempt, call-start, call-end, reg-new, reg-del, reg-expired, auth-failed, other-ok, other-failed, other-timeout, parse-error, msg-probe.' },
+  { name: 'event.category', type: 'keyword', ecs: true, description: 'ECS category (network, session, authentication), see the table per type.' },
+  { name: 'event.type', type: 'keyword', ecs: true, description: 'ECS type (start, end, info, protocol).' },
+  { name: 'event.outcome', type: 'keyword', ecs: true, description: 'success, failure or unknown.' },
+  { name: 'event.start', type: 'date', ecs: true, description: 'Call start (first 2xx) for call events; first registration for reg-del/reg-expired.' },
+  { name: 'event.end', type: 'date', ecs: true, description: 'BYE time (call-end), unregistration or expiry time (reg-del, reg-expired).' },
+  { name: 'event.duration', type: 'long', ecs: true, description: 'end − start in nanoseconds (ECS unit); only when both are known.' },
+  { name: 'client.ip', type: 'ip', ecs: true, description: 'UAC of the creating transaction (the original caller or registering UA); packet source for parse-error/msg-probe.' },
+  { name: 'client.port', type: 'long', ecs: true, description: 'Port of client.ip.' },
+  { name: 'server.ip', type: 'ip', ecs: true, description: 'Where the creating request was sent (first hop seen).' },
+  { name: 'server.port', type: 'long', ecs: true, description: 'Port of server.ip.' },
+  { name: 'network.transport', type: 'keyword', ecs: true, description: 'udp, tcp, sctp or ws (SIP over WebSocket).' },
+  { name: 'network.protocol', type: 'keyword', ecs: true, description: 'Always `sip`.' },
+  { name: 'network.bytes', type: 'long', ecs: true, description: 'msg-probe: length of the non-SIP payload.' },
+  { name: 'user_agent.original', type: 'keyword', ecs: true, description: 'User-Agent of the UAC request.' },
+  { name: 'user.name', type: 'keyword', ecs: true, description: 'Digest username when credentials were sent, else the user part of the From URI (calls, other-*) or of the AoR (registrations).' },
+  { name: 'error.code', type: 'keyword', ecs: true, description: 'parse-error: stable code such as sip.bad_start_line or sip.bad_content_length.' },
+  { name: 'error.message', type: 'match_only_text', ecs: true, description: 'parse-error: human-readable reason.' },
+  { name: 'sip.call_id', type: 'keyword', ecs: false, description: 'Call-ID.' },
+  { name: 'sip.from', type: 'keyword', ecs: false, description: 'From URI of the creating request (the caller or registering identity).' },
+  { name: 'sip.to', type: 'keyword', ecs: false, description: 'To URI (the callee; the AoR for registrations).' },
+  { name: 'sip.from_tag', type: 'keyword', ecs: false, description: 'From tag of the dialog creator.' },
+  { name: 'sip.to_tag', type: 'keyword', ecs: false, description: 'To tag of the answering side (the dialog’s, for calls).' },
+  { name: 'sip.request.method', type: 'keyword', ecs: false, description: 'Method of the creating request (INVITE for call events, REGISTER for reg-*).' },
+  { name: 'sip.request.uri', type: 'keyword', ecs: false, description: 'Request-URI of the creating request.' },
+  { name: 'sip.response.status', type: 'long', ecs: false, description: 'Final status deciding the event (408 for timeouts, with sip.timeout).' },
+  { name: 'sip.response.reason', type: 'keyword', ecs: false, description: 'Reason phrase of that status.' },
+  { name: 'sip.contact', type: 'keyword', ecs: false, description: 'Caller Contact (calls); the binding’s contact URI (reg-*), `*` for a wildcard unregistration.' },
+  { name: 'sip.expires', type: 'long', ecs: false, description: 'reg-new: granted expiry in seconds (the 2xx value when the registrar states one).' },
+  { name: 'sip.server_agent', type: 'keyword', ecs: false, description: 'Server or User-Agent header of the UAS replies.' },
+  { name: 'sip.pai', type: 'keyword', ecs: false, description: 'First P-Asserted-Identity URI of the creating request.' },
+  { name: 'sip.auth_realm', type: 'keyword', ecs: false, description: 'Digest realm of the credentials (auth-failed, and other events with credentials).' },
+  { name: 'sip.pdd_ms', type: 'long', ecs: false, description: 'Post-dial delay: first INVITE of the call to the first 18x (or the final reply), ms.' },
+  { name: 'sip.ring_ms', type: 'long', ecs: false, description: 'First 18x to the final reply, ms.' },
+  { name: 'sip.originator', type: 'keyword', ecs: false, description: 'call-end: caller, callee or timeout.' },
+  { name: 'sip.timeout', type: 'boolean', ecs: false, description: 'true when no final reply came (status 408 stated by the probe).' },
+  { name: 'sip.cancelled', type: 'boolean', ecs: false, description: 'true when the caller sent CANCEL.' },
+  { name: 'sip.partial', type: 'boolean', ecs: false, description: 'true when the probe did not see the start (request missed, joined mid-call); unknown fields are left out.' },
+  { name: 'sip.error_offset', type: 'long', ecs: false, description: 'parse-error: byte offset of the error in the message.' },
+  { name: 'sip.payload_prefix', type: 'keyword', ecs: false, description: 'msg-probe: first 16 bytes of the payload, hex.' },
+  { name: 'sip.msg_trace', type: 'keyword', ecs: false, description: 'Compact trace, `>` from the creator, `<` towards it, `{n}` retransmissions, e.g. `>INVITE <407 >ACK >INVITE <100 <180 <200 >ACK >BYE`.' },
+  { name: 'sip.encap', type: 'keyword', ecs: false, description: 'Layers peeled to reach the SIP message, e.g. eth/vlan/ipv4/udp or eth/ipv4/udp/hep3.' },
+];
+
+/** Elasticsearch/OpenSearch composable index template (mappings) built from FIELDS. */
+export function indexTemplate(indexPattern = 'sipsentry-*'): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const f of FIELDS) {
+    const parts = f.name.split('.');
+    let node = properties;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const p = parts[i]!;
+      const next = (node[p] ??= { properties: {} }) as { properties: Record<string, unknown> };
+      node = next.properties;
+    }
+    const leaf: Record<string, unknown> = { type: f.type };
+    if (f.type === 'keyword') leaf.ignore_above = 1024;
+    node[parts[parts.length - 1]!] = leaf;
+  }
+  return {
+    index_patterns: [indexPattern],
+    priority: 200,
+    template: {
+      settings: { number_of_shards: 1 },
+      mappings: { dynamic: false, date_detection: false, properties },
+    },
+    _meta: { description: 'sipsentry events (ECS + sip.*)', generated_from: 'src/events/fields.ts' },
+  };
+}

@@ -26,6 +26,8 @@ export class Call extends Tracked {
   startUs = -1;
   lastActivityUs = -1;
   sessionExpires = 0;
+  /** When silence ends an established call; the armed timer may be earlier and is then re-armed (refreshes do not touch the heap). */
+  silenceDueUs = -1;
   cancelled = false;
   partial = false;
   authUser: string | null = null;

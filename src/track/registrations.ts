@@ -115,7 +115,9 @@ export class Registrations {
       }
     }
     b.expiresAtUs = t.finalUs + expires * S;
-    this.timers.arm(b, b.expiresAtUs + this.o.regExpiryGrace * S);
+    // Refreshes only move expiresAtUs; the armed timer re-arms itself when it fires early.
+    const due = b.expiresAtUs + this.o.regExpiryGrace * S;
+    if (b.timerDue < 0 || b.timerDue > due) this.timers.arm(b, due);
   }
 
   private remove(b: Binding, t: Transaction): void {
@@ -139,6 +141,11 @@ export class Registrations {
 
   /** Expiry + grace passed without a refresh. */
   fire(b: Binding, due: number): void {
+    const expiry = b.expiresAtUs + this.o.regExpiryGrace * S;
+    if (due < expiry) {
+      this.timers.arm(b, expiry); // refreshed since the timer was armed
+      return;
+    }
     this.drop(b);
     const e = new TrackEvent('reg-expired', due);
     e.client = b.client;

@@ -10,7 +10,7 @@ import type { TrackOptions } from './options.js';
 import { Registrations } from './registrations.js';
 import { TrackEvent, type Endpoint, type EventAction } from './track-event.js';
 import { Tracked, TrackedKind } from './tracked.js';
-import { Transaction, TxState, TxTimer, type RegisterRequest } from './transaction.js';
+import { Copy, Transaction, TxState, TxTimer, type RegisterRequest } from './transaction.js';
 import { userOf } from './uri-keys.js';
 
 const S = 1_000_000; // µs per second
@@ -142,20 +142,18 @@ export class Tracker {
   private newTransaction(p: SipPayload, m: SipMessage, callId: string, cseq: number, call: Call | null, trace: MessageTrace | null): Transaction | null {
     const method = m.method;
     const key = `${callId}\u0000${cseq}\u0000${method}`;
-    const src = `${p.srcIp} ${p.srcPort}`;
-    const dst = `${p.dstIp} ${p.dstPort}`;
     const branch = m.topVia?.branch ?? '';
     const existing = this.txns.get(key);
     if (existing !== undefined) {
-      for (const leg of existing.legs) {
-        if (leg.src === src && leg.dst === dst && leg.branch === branch) {
+      for (const c of existing.requests) {
+        if (c.tag === branch && c.sameHop(p.srcIp, p.srcPort, p.dstIp, p.dstPort)) {
           // RFC 3261 §17.2.3: a request matching the branch and sent-by of a transaction is a retransmission.
           this.counters.inc('track.retransmissions.request');
-          if (existing.requestHandle >= 0) existing.trace.retransmitted(existing.requestHandle);
+          if (c === existing.requests[0] && existing.requestHandle >= 0) existing.trace.retransmitted(existing.requestHandle);
           return null;
         }
       }
-      if (existing.legs.length < 8) existing.legs.push({ src, dst, branch });
+      if (existing.requests.length < 8) existing.requests.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, branch, 0, -1));
       this.counters.inc('track.leg_copies');
       return null;
     }
@@ -175,7 +173,7 @@ export class Tracker {
       cred?.username ?? null, cred?.realm ?? null, cred !== null,
       call, trace ?? new MessageTrace(12),
     );
-    t.legs.push({ src, dst, branch });
+    t.requests.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, branch, 0, -1));
     this.txns.set(key, t);
     this.counters.inc('track.transactions');
     this.timers.arm(t, p.tsUs + this.o.transactionTimeout * S);
@@ -247,14 +245,17 @@ export class Tracker {
     }
     call.lastActivityUs = p.tsUs;
     if (t === undefined) return;
-    const hop = `${p.srcIp} ${p.srcPort}>${p.dstIp} ${p.dstPort}`;
-    if (t.ackLegs.includes(hop)) {
-      this.counters.inc('track.retransmissions.request');
-      if (t.ackHandle >= 0 && t.ackLegs[0] === hop) call.trace.retransmitted(t.ackHandle);
-      return;
+    const acks = (t.acks ??= []);
+    for (const c of acks) {
+      if (c.sameHop(p.srcIp, p.srcPort, p.dstIp, p.dstPort)) {
+        this.counters.inc('track.retransmissions.request');
+        if (c.handle >= 0) call.trace.retransmitted(c.handle);
+        return;
+      }
     }
-    if (t.ackLegs.length < 8) t.ackLegs.push(hop);
-    if (t.ackHandle < 0) t.ackHandle = call.trace.add(this.dirOfRequest(call, m) + 'ACK');
+    const handle = t.ackHandle < 0 ? call.trace.add(this.dirOfRequest(call, m) + 'ACK') : -1;
+    if (handle >= 0) t.ackHandle = handle;
+    if (acks.length < 8) acks.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, '', 0, handle));
   }
 
   /** The call a message with both tags belongs to, whichever side sent it. */
@@ -347,7 +348,8 @@ export class Tracker {
     let timeout = this.o.callTimeout;
     // RFC 4028 §10: without a refresh by the session expiry the session is over; never time out earlier than that.
     if (call.sessionExpires > 0) timeout = Math.max(timeout, call.sessionExpires + this.o.linger);
-    this.timers.arm(call, nowUs + timeout * S);
+    call.silenceDueUs = nowUs + timeout * S;
+    if (call.timerDue < 0 || call.timerDue > call.silenceDueUs) this.timers.arm(call, call.silenceDueUs);
   }
 
   // ---------------------------------------------------------------- responses
@@ -361,23 +363,26 @@ export class Tracker {
     }
     const status = m.status;
     const toTag = m.to?.tag ?? null;
-    const hop = `${p.srcIp} ${p.srcPort}>${p.dstIp} ${p.dstPort}`;
-    const copyKey = `${status} ${toTag ?? ''} ${hop}`;
-    const first = `${status} ${toTag ?? ''}`;
-    if (t.responses.includes(copyKey)) {
-      // RFC 3261 §17.1.1.2 / §13.3.1.4: finals (and 2xx) are retransmitted until acknowledged.
-      this.counters.inc('track.retransmissions.response');
-      const h = t.responseHandles.get(first);
-      if (h !== undefined && h.hop === hop) t.trace.retransmitted(h.handle);
-      return;
+    const tag = toTag ?? '';
+    let firstOfKind = true;
+    for (const c of t.responses) {
+      if (c.status !== status || c.tag !== tag) continue;
+      if (c.sameHop(p.srcIp, p.srcPort, p.dstIp, p.dstPort)) {
+        // RFC 3261 §17.1.1.2 / §13.3.1.4: finals (and 2xx) are retransmitted until acknowledged.
+        this.counters.inc('track.retransmissions.response');
+        if (c.handle >= 0) t.trace.retransmitted(c.handle);
+        return;
+      }
+      firstOfKind = false;
     }
-    if (t.responses.length < 16) t.responses.push(copyKey);
-    if (!t.responseHandles.has(first)) {
+    let handle = -1;
+    if (firstOfKind) {
       const dir = t.call !== null && t.fromTag !== t.call.callerTag ? '>' : '<';
-      t.responseHandles.set(first, { handle: t.trace.add(dir + status), hop });
+      handle = t.trace.add(dir + status);
     } else {
       this.counters.inc('track.leg_copies');
     }
+    if (t.responses.length < 16) t.responses.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, tag, status, handle));
     if (t.serverAgent === null) t.serverAgent = m.server ?? m.userAgent;
     if (t.call !== null && t.call.serverAgent === null && t.fromTag === t.call.callerTag) t.call.serverAgent = t.serverAgent;
 
@@ -489,8 +494,7 @@ export class Tracker {
     const wasDecided = t.decided;
     t.decided = true;
     t.state = TxState.Terminated;
-    t.timerMeaning = TxTimer.Linger;
-    this.timers.arm(t, t.finalUs + this.o.linger * S);
+    this.linger(t, t.finalUs);
     const status = t.finalStatus;
     // RFC 3261 §22.2/§22.3: 401/407 asks for credentials; to a request that carried none (or with a stale nonce) it is routine.
     const challenge = (status === 401 || status === 407) && (!t.hasCredentials || t.finalStale);
@@ -547,6 +551,16 @@ export class Tracker {
     this.emit(this.txEvent(status < 300 ? 'other-ok' : 'other-failed', t.finalUs, t));
   }
 
+  /**
+   * Keeps a decided transaction until `fromUs` + linger to absorb late retransmissions. The timer
+   * armed at creation is reused when it is due no later than that; it re-arms itself when it fires early.
+   */
+  private linger(t: Transaction, fromUs: number): void {
+    t.timerMeaning = TxTimer.Linger;
+    t.lingerUntilUs = fromUs + this.o.linger * S;
+    if (t.timerDue < 0 || t.timerDue > t.lingerUntilUs) this.timers.arm(t, t.lingerUntilUs);
+  }
+
   private callStarted(call: Call, t: Transaction): void {
     call.state = CallState.Confirmed;
     call.toTag = t.finalToTag;
@@ -569,6 +583,10 @@ export class Tracker {
       return;
     }
     if (t.timerMeaning === TxTimer.Linger) {
+      if (due < t.lingerUntilUs) {
+        this.timers.arm(t, t.lingerUntilUs);
+        return;
+      }
       this.txns.delete(t.key);
       if (t.challenged && this.challenges.get(t.callId) === t.cseq) {
         this.challenges.delete(t.callId);
@@ -588,8 +606,7 @@ export class Tracker {
     // AwaitFinal: RFC 3261 Timer B/F (64·T1) without a final reply.
     t.decided = true;
     t.state = TxState.Terminated;
-    t.timerMeaning = TxTimer.Linger;
-    this.timers.arm(t, due + this.o.linger * S);
+    this.linger(t, due);
     const call = t.call;
     if (t.method === 'INVITE' && call !== null && call.invite === t && t.toTag === null) {
       if (call.state !== CallState.Early) return;
@@ -615,6 +632,10 @@ export class Tracker {
 
   private fireCall(call: Call, due: number): void {
     if (call.state === CallState.Confirmed) {
+      if (due < call.silenceDueUs) {
+        this.timers.arm(call, call.silenceDueUs); // in-dialog traffic moved the deadline
+        return;
+      }
       const e = this.callEvent('call-end', due, call);
       e.originator = 'timeout';
       if (call.startUs >= 0) {

@@ -25,13 +25,27 @@ export interface RegisterRequest {
 }
 
 /**
- * One hop of a request: proxies forward the same transaction with a new top Via branch and new
- * addresses. Copies on other hops are not retransmissions.
+ * One copy of a message on one hop: proxies forward a request with a new top Via branch and new
+ * addresses, and relay each reply back hop by hop. A copy seen again on the same hop is a
+ * retransmission; the same message on another hop is a leg copy.
  */
-export interface Leg {
-  src: string; // "ip port"
-  dst: string;
-  branch: string;
+export class Copy {
+  constructor(
+    readonly srcIp: string,
+    readonly srcPort: number,
+    readonly dstIp: string,
+    readonly dstPort: number,
+    /** Requests: the top Via branch. Replies: the To tag. */
+    readonly tag: string,
+    /** Replies: the status code; requests: 0. */
+    readonly status: number,
+    /** Trace handle of the first copy of this message, -1 on other hops. */
+    readonly handle: number,
+  ) {}
+
+  sameHop(srcIp: string, srcPort: number, dstIp: string, dstPort: number): boolean {
+    return this.srcPort === srcPort && this.dstPort === dstPort && this.srcIp === srcIp && this.dstIp === dstIp;
+  }
 }
 
 /**
@@ -43,11 +57,12 @@ export class Transaction extends Tracked {
   readonly kind = TrackedKind.Transaction;
   state: TxState = TxState.Calling;
   timerMeaning: number = TxTimer.AwaitFinal;
-  legs: Leg[] = [];
-  /** Response copies seen: "status toTag src>dst"; a repeat on the same hop is a retransmission. */
-  responses: string[] = [];
-  /** Trace handle per first-seen response "status toTag" and the hop it was first seen on. */
-  responseHandles = new Map<string, { handle: number; hop: string }>();
+  /** Request copies per hop (bounded). */
+  requests: Copy[] = [];
+  /** Reply copies per hop and status/to-tag (bounded). */
+  responses: Copy[] = [];
+  /** ACK copies (ACK for a non-2xx final belongs to the INVITE transaction, RFC 3261 §17.1.1.3). */
+  acks: Copy[] | null = null;
   requestHandle = -1;
   ackHandle = -1;
   firstProvisionalUs = -1;
@@ -59,6 +74,8 @@ export class Transaction extends Tracked {
   serverAgent: string | null = null;
   /** A final reply seen on a downstream hop, not yet on the hop back to the client. */
   pendingStatus = 0;
+  /** Until when the transaction stays to absorb late copies (final + linger). */
+  lingerUntilUs = 0;
   decided = false;
   challenged = false;
   /** The final reply was a challenge with stale=true (RFC 7616 §3.3: the UA retries with a fresh nonce). */
@@ -69,7 +86,6 @@ export class Transaction extends Tracked {
   reg: RegisterRequest | null = null;
   /** REGISTER only: the contacts listed by the 2xx (the registrar's view of every binding, RFC 3261 §10.3 step 8). */
   regReply: RegisterRequest | null = null;
-  ackLegs: string[] = [];
 
   constructor(
     readonly key: string,

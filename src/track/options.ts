@@ -6,6 +6,8 @@ export interface TrackOptions {
   inviteProceedingTimeout: number;
   /** A final reply seen only on a downstream leg waits this long for the copy sent to the original client. */
   pendingFinalWait: number;
+  /** A reply seen before its request is held this long for the request (captures from several points are not perfectly ordered). 0 disables. */
+  replyHold: number;
   /** Transactions and ended calls linger this long to absorb retransmissions (RFC 3261 Timer J/D order). */
   linger: number;
   /** An established call silent for this long ends with originator `timeout`. */
@@ -20,12 +22,14 @@ export interface TrackOptions {
   maxCalls: number;
   maxBindings: number;
   maxKeepalives: number;
+  maxHeldReplies: number;
 }
 
 export const defaultTrackOptions: TrackOptions = {
   transactionTimeout: 32,
   inviteProceedingTimeout: 180,
   pendingFinalWait: 4,
+  replyHold: 0.5,
   linger: 32,
   callTimeout: 3600,
   regExpiryGrace: 30,
@@ -35,4 +39,5 @@ export const defaultTrackOptions: TrackOptions = {
   maxCalls: 500_000,
   maxBindings: 1_000_000,
   maxKeepalives: 200_000,
+  maxHeldReplies: 10_000,
 };

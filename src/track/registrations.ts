@@ -64,8 +64,11 @@ export class Registrations {
       const ck = contactKey(c.uri);
       if (seen.has(ck)) continue;
       seen.add(ck);
-      // RFC 3261 §10.3 step 8: the 2xx lists each binding with its expires, which wins over what was asked.
-      const exp = listed.get(ck) ?? c.expires ?? req.expires ?? replyExpires ?? this.o.defaultExpires;
+      // RFC 3261 §10.3 step 8: the 2xx lists each binding with its expiry, which wins over what was asked;
+      // a contact the 2xx does not list keeps what the request asked (an unregistration is not listed).
+      const exp = listed.has(ck)
+        ? (listed.get(ck) ?? replyExpires ?? c.expires ?? req.expires ?? this.o.defaultExpires)
+        : (c.expires ?? req.expires ?? replyExpires ?? this.o.defaultExpires);
       if (exp <= 0) {
         const b = this.bindings.get(`${aor}\u0000${ck}`);
         if (b !== undefined) this.remove(b, t);

@@ -4,6 +4,7 @@ import type { SipPayload } from '../decode/sip-payload.js';
 import type { SipMessage } from '../sip/message.js';
 import { Binding } from './binding.js';
 import { Call, CallState } from './call.js';
+import { HeldReply } from './held-reply.js';
 import { KeepaliveTable } from './keepalives.js';
 import { MessageTrace } from './message-trace.js';
 import type { TrackOptions } from './options.js';
@@ -39,6 +40,9 @@ export class Tracker {
   private readonly challenges = new Map<string, number>();
   private readonly timers: TimerQueue<Tracked>;
   private readonly o: TrackOptions;
+  /** Replies waiting for their request, by Call-ID, in arrival order. */
+  private readonly held = new Map<string, HeldReply[]>();
+  private heldCount = 0;
   nowUs = 0;
 
   constructor(
@@ -120,8 +124,51 @@ export class Tracker {
       this.counters.inc('track.untrackable');
       return;
     }
-    if (m.isRequest) this.onRequest(p, m, callId, cseq.num);
-    else this.onResponse(p, m, callId, cseq.num, cseq.method);
+    if (m.isRequest) {
+      const list = this.heldCount > 0 ? this.held.get(callId) : undefined;
+      if (list === undefined) return this.onRequest(p, m, callId, cseq.num);
+      // A later request from the same side (same From tag, CSeq not lower) proves the requests of the
+      // held replies it does not answer were lost: those replies go on first, as captured. The others keep waiting.
+      const key = `${callId}\u0000${cseq.num}\u0000${m.method}`;
+      const fromTag = m.from?.tag ?? null;
+      const mine: HeldReply[] = [];
+      const keep: HeldReply[] = [];
+      for (const h of list) {
+        if (h.key === key) mine.push(h);
+        else if ((h.msg.from?.tag ?? null) === fromTag && (h.msg.cseq!.num < cseq.num || (h.msg.cseq!.num === cseq.num && m.method === 'ACK'))) this.releaseHeld(h);
+        else keep.push(h);
+      }
+      this.held.delete(callId);
+      this.onRequest(p, m, callId, cseq.num);
+      for (const h of mine) {
+        this.counters.inc('track.replies_reordered');
+        this.releaseHeld(h);
+      }
+      // Replies queued only to keep their order can go once nothing before them is still waiting.
+      let i = 0;
+      while (i < keep.length && this.txns.has(keep[i]!.key)) this.releaseHeld(keep[i++]!);
+      if (i < keep.length) this.held.set(callId, i === 0 ? keep : keep.slice(i));
+    } else {
+      this.onResponse(p, m, callId, cseq.num, cseq.method);
+    }
+  }
+
+  private releaseHeld(h: HeldReply): void {
+    this.timers.disarm(h);
+    this.heldCount--;
+    const cseq = h.msg.cseq!;
+    this.onResponse(h.payload, h.msg, h.msg.callId!, cseq.num, cseq.method, true);
+  }
+
+  /** Nobody claimed a held reply in time: it and the replies held before it go on as captured. */
+  private fireHeld(h: HeldReply): void {
+    const callId = h.msg.callId!;
+    const list = this.held.get(callId);
+    if (list === undefined) return;
+    const i = list.indexOf(h);
+    const due = list.splice(0, i + 1);
+    if (list.length === 0) this.held.delete(callId);
+    for (const x of due) this.releaseHeld(x);
   }
 
   private onRequest(p: SipPayload, m: SipMessage, callId: string, cseq: number): void {
@@ -354,8 +401,22 @@ export class Tracker {
 
   // ---------------------------------------------------------------- responses
 
-  private onResponse(p: SipPayload, m: SipMessage, callId: string, cseq: number, method: string): void {
-    let t = this.txns.get(`${callId}\u0000${cseq}\u0000${method}`);
+  private onResponse(p: SipPayload, m: SipMessage, callId: string, cseq: number, method: string, heldOut = false): void {
+    const key = `${callId}\u0000${cseq}\u0000${method}`;
+    let t = this.txns.get(key);
+    if (!heldOut && this.o.replyHold > 0 && method !== 'ACK') {
+      const list = this.heldCount > 0 ? this.held.get(callId) : undefined;
+      // Hold a reply without its request, and any reply queued behind held ones (order is kept per Call-ID).
+      if ((t === undefined && this.heldCount < this.o.maxHeldReplies) || list !== undefined) {
+        const h = HeldReply.of(key, p, m);
+        if (list !== undefined) list.push(h);
+        else this.held.set(callId, [h]);
+        this.heldCount++;
+        this.counters.inc('track.replies_held');
+        this.timers.arm(h, p.tsUs + this.o.replyHold * S);
+        return;
+      }
+    }
     if (t === undefined) {
       const created = this.orphanResponse(p, m, callId, cseq, method);
       if (created === null) return;
@@ -404,6 +465,7 @@ export class Tracker {
         this.recordFinal(t, p, m, status, toTag);
         this.decide(t);
       } else if (!t.decided && toClient) {
+        // (REGISTER: the client's copy also carries the contacts and expiries it was granted.)
         // The copy sent back to the client is the one that counts (a proxy forwards its best reply).
         this.recordFinal(t, p, m, status, toTag);
         this.decide(t);
@@ -412,7 +474,8 @@ export class Tracker {
     }
     this.recordFinal(t, p, m, status, toTag);
     if (t.decided) return;
-    if (toClient || status < 300) {
+    // A REGISTER 2xx waits for the client's copy too: an edge proxy may rewrite contacts and expiries on the way back.
+    if (toClient || (status < 300 && t.method !== 'REGISTER')) {
       this.decide(t);
     } else {
       // Seen on a downstream hop only: a proxy may still forward a better reply from another branch.
@@ -574,6 +637,7 @@ export class Tracker {
   private fire(target: Tracked, due: number): void {
     if (target.kind === TrackedKind.Transaction) this.fireTransaction(target as Transaction, due);
     else if (target.kind === TrackedKind.Call) this.fireCall(target as Call, due);
+    else if (target.kind === TrackedKind.HeldReply) this.fireHeld(target as HeldReply);
     else this.regs.fire(target as Binding, due);
   }
 

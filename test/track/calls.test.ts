@@ -239,3 +239,32 @@ test('a B2BUA gives two dialogs (two Call-IDs): two call-attempts', () => {
   s.end();
   assert.deepEqual(s.brief(), ['call-attempt@1 404', 'call-attempt@1.1 404']);
 });
+
+test('a reply stamped before its request (capture skew) is matched, not taken for an orphan', () => {
+  const s = new Scenario();
+  const i1 = invite('c15', 1, 'z9hG4bKa');
+  s.send(0.000, P, A, res(i1, 407, 'Proxy Authentication Required', { toTag: 'p1' })); // 40 ms early
+  s.send(0.040, A, P, i1);
+  s.send(0.050, A, P, req('ACK', bob, { callId: 'c15', cseq: 1, from: alice, fromTag: 'at1', to: bob, toTag: 'p1', branch: 'z9hG4bKa' }));
+  const i2 = invite('c15', 2, 'z9hG4bKb', [cred]);
+  s.send(0.100, P, A, res(i2, 403, 'Forbidden', { toTag: 'p2' }));
+  s.send(0.140, A, P, i2);
+  s.end();
+  assert.deepEqual(s.brief(), ['auth-failed@0.1 403']);
+  assert.equal(s.events[0]!.partial, false);
+  assert.equal(s.events[0]!.user, 'alice');
+  assert.equal(s.counters.get('track.replies_reordered'), 2);
+});
+
+test('a reply whose request never comes is an orphan after the hold: partial call-start, then the call ends', () => {
+  const s = new Scenario();
+  const i = invite('c16', 1, 'z9hG4bKa');
+  s.send(1, B, A, res(i, 200, 'OK', { toTag: 'bt1' }));
+  s.send(1.01, A, B, inDialog('ACK', 'c16', 1, 'z9hG4bKb'));
+  s.send(5, A, B, inDialog('BYE', 'c16', 2, 'z9hG4bKc'));
+  s.end();
+  assert.deepEqual(s.brief(), ['call-start@1 200', 'call-end@5 200']);
+  assert.equal(s.events[0]!.partial, true);
+  assert.deepEqual(s.events[0]!.client, { ip: '10.0.0.1', port: 5060 });
+  assert.equal(s.events[1]!.endUs! - s.events[1]!.startUs!, 4_000_000);
+});

@@ -117,3 +117,19 @@ test('a day-long registered phone refreshing every 30 s gives reg-new and reg-de
   assert.deepEqual(s.brief(), ['reg-new@0.02 200', `reg-del@${day + 0.02} 200`]);
   assert.equal(s.counters.get('track.reg_refreshes'), day / 30 - 1);
 });
+
+test('REGISTER through an edge proxy: the 2xx copy that reaches the UA decides (contacts and expiry it was granted)', () => {
+  const s = new Scenario();
+  const EDGE = '10.0.0.5:5060';
+  const r = register('e1', 1, 'z9hG4bKua', '<sip:alice@10.0.0.1:5060>', [['Expires', '300'], auth]);
+  const fwd: Msg = { ...r, headers: [['Via', 'SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKedge'], ...r.headers.filter(([k]) => k !== 'Contact'), ['Contact', '<sip:alice@10.0.0.5:5060;alias=1>']] };
+  s.send(0, UA, EDGE, r);
+  s.send(0.001, EDGE, R, fwd);
+  s.send(0.002, R, EDGE, res(fwd, 200, 'OK', { toTag: 'x', contact: ['<sip:alice@10.0.0.5:5060;alias=1>;expires=600'] }));
+  s.send(0.003, EDGE, UA, res(r, 200, 'OK', { toTag: 'x', contact: ['<sip:alice@10.0.0.1:5060>;expires=60'] }));
+  s.end(1, 10);
+  assert.deepEqual(s.brief(), ['reg-new@0.003 200']);
+  assert.equal(s.events[0]!.expires, 60);
+  assert.equal(s.events[0]!.contact, 'sip:alice@10.0.0.1:5060');
+  assert.equal(s.end().activeBindings, 1);
+});

@@ -192,17 +192,26 @@ export class Tracker {
     const branch = m.topVia?.branch ?? '';
     const existing = this.txns.get(key);
     if (existing !== undefined) {
+      let newBranchSameHop = false;
       for (const c of existing.requests) {
-        if (c.tag === branch && c.sameHop(p.srcIp, p.srcPort, p.dstIp, p.dstPort)) {
+        if (!c.sameHop(p.srcIp, p.srcPort, p.dstIp, p.dstPort)) continue;
+        if (c.tag === branch) {
           // RFC 3261 §17.2.3: a request matching the branch and sent-by of a transaction is a retransmission.
           this.counters.inc('track.retransmissions.request');
           if (c === existing.requests[0] && existing.requestHandle >= 0) existing.trace.retransmitted(existing.requestHandle);
           return null;
         }
+        newBranchSameHop = true;
       }
-      if (existing.requests.length < 8) existing.requests.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, branch, 0, -1));
-      this.counters.inc('track.leg_copies');
-      return null;
+      if (!newBranchSameHop) {
+        if (existing.requests.length < 8) existing.requests.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, branch, 0, -1));
+        this.counters.inc('track.leg_copies');
+        return null;
+      }
+      // Same hop, new branch, same CSeq: a new transaction (RFC 3261 §8.1.1.7) from a UA that does not
+      // increment CSeq (password guessers do this); it supersedes the old one under the same key.
+      this.counters.inc('track.cseq_reused');
+      this.txns.delete(key);
     }
     if (this.txns.size >= this.o.maxTransactions) {
       this.counters.inc('track.transaction_table_full');
@@ -451,7 +460,8 @@ export class Tracker {
       if (t.state === TxState.Calling) t.state = TxState.Proceeding;
       if (t.firstProvisionalUs < 0) {
         t.firstProvisionalUs = p.tsUs;
-        // RFC 3261 §13.3.1.1 suggests the UAC give up after 3 minutes of ringing.
+        // Any provisional, 100 Trying included, stops Timer B (RFC 3261 §17.1.1.2): the UAC then waits for the
+        // final reply, which §13.3.1.1 suggests giving up on after 3 minutes.
         if (t.method === 'INVITE' && !t.decided) this.timers.arm(t, p.tsUs + this.o.inviteProceedingTimeout * S);
       }
       if (status >= 180 && t.first18xUs < 0) t.first18xUs = p.tsUs;
@@ -651,7 +661,7 @@ export class Tracker {
         this.timers.arm(t, t.lingerUntilUs);
         return;
       }
-      this.txns.delete(t.key);
+      if (this.txns.get(t.key) === t) this.txns.delete(t.key);
       if (t.challenged && this.challenges.get(t.callId) === t.cseq) {
         this.challenges.delete(t.callId);
         this.counters.inc('track.challenges_not_retried');
@@ -659,12 +669,12 @@ export class Tracker {
       return;
     }
     if (t.finalStatus !== 0) {
-      this.txns.delete(t.key); // an in-dialog transaction that completed: nothing left to absorb
+      if (this.txns.get(t.key) === t) this.txns.delete(t.key); // an in-dialog transaction that completed: nothing left to absorb
       return;
     }
     if (t.decided) {
       this.counters.inc('track.in_dialog_timeouts');
-      this.txns.delete(t.key);
+      if (this.txns.get(t.key) === t) this.txns.delete(t.key);
       return;
     }
     // AwaitFinal: RFC 3261 Timer B/F (64·T1) without a final reply.

@@ -84,8 +84,17 @@ program
           `${c.get('sip.messages')} SIP messages (${c.get('sip.parse_errors')} unparsable), ` +
           `${c.get('track.retransmissions.request') + c.get('track.retransmissions.response')} retransmissions absorbed\n` +
           `sipsentry: events ${ev}\n` +
-          `sipsentry: still alive at end: ${result.track.activeCalls} call(s), ${result.track.activeBindings} binding(s)\n`,
+          `sipsentry: still alive at end: ${result.track.activeCalls} call(s), ${result.track.activeBindings} binding(s), ` +
+          `${result.track.pendingTransactions} request(s) without a final reply\n`,
       );
+      const t = result.track;
+      const list = (title: string, items: string[], total: number) => {
+        if (total === 0) return;
+        process.stderr.write(`sipsentry:   ${title}: ${items.join(', ')}${total > items.length ? ` … (+${total - items.length})` : ''}\n`);
+      };
+      list('calls', t.calls, t.activeCalls);
+      list('bindings', t.bindings, t.activeBindings);
+      list('pending', t.pending, t.pendingTransactions);
       if (opts.stats) process.stderr.write(JSON.stringify(c.snapshot(), null, 1) + '\n');
     }
     if (failed) process.exitCode = EXIT_RUNTIME;

@@ -28,6 +28,16 @@ export class Registrations {
     return this.bindings.size;
   }
 
+  /** Up to n live bindings as "AoR contact". */
+  sample(n: number): string[] {
+    const out: string[] = [];
+    for (const b of this.bindings.values()) {
+      if (out.length >= n) break;
+      out.push(`${b.aor} ${b.contact}`);
+    }
+    return out;
+  }
+
   /** Applies a REGISTER transaction that ended in 2xx. */
   apply(t: Transaction): void {
     const aor = aorKey(t.toUri) ?? '';

@@ -23,7 +23,13 @@ export interface TrackSummary {
   activeCalls: number;
   activeBindings: number;
   pendingTransactions: number;
+  /** Up to `SUMMARY_LIST` examples of each: Call-IDs of calls still up, "AoR contact" of live bindings, pending requests. */
+  calls: string[];
+  bindings: string[];
+  pending: string[];
 }
+
+const SUMMARY_LIST = 20;
 
 /**
  * Observes SIP messages in packet-time order and states the outcomes operators care about:
@@ -66,11 +72,19 @@ export class Tracker {
   /** End of input: let pending outcomes resolve within the settle window, then report what is still alive. */
   finish(settleUs: number): TrackSummary {
     this.advance(this.nowUs + settleUs);
+    const calls: string[] = [];
     let activeCalls = 0;
-    for (const c of this.calls.values()) if (c.state === CallState.Confirmed) activeCalls++;
-    let pending = 0;
-    for (const t of this.txns.values()) if (!t.decided) pending++;
-    return { activeCalls, activeBindings: this.regs.size, pendingTransactions: pending };
+    for (const c of this.calls.values()) {
+      if (c.state !== CallState.Confirmed) continue;
+      if (activeCalls++ < SUMMARY_LIST) calls.push(c.callId);
+    }
+    const pending: string[] = [];
+    let pendingTransactions = 0;
+    for (const t of this.txns.values()) {
+      if (t.decided) continue;
+      if (pendingTransactions++ < SUMMARY_LIST) pending.push(`${t.method} ${t.callId}`);
+    }
+    return { activeCalls, activeBindings: this.regs.size, pendingTransactions, calls, bindings: this.regs.sample(SUMMARY_LIST), pending };
   }
 
   /** Active calls and bindings, for summaries and the API. */

@@ -11,5 +11,10 @@ export const SipLeniency = {
   StartLineSpacing: 4,
   /** A status line without the SP before an (empty) reason phrase. */
   MissingReasonSpace: 8,
+  /**
+   * No Via header. RFC 3261 §8.1.1 requires one, but a message identified by Call-ID, CSeq, From and
+   * To can still be tracked; some UAS send replies without it and proxies relay them.
+   */
+  MissingVia: 16,
 } as const;
 export type SipLeniency = (typeof SipLeniency)[keyof typeof SipLeniency];

@@ -22,10 +22,9 @@ import type { SipPayload } from '../decode/sip-payload.js';
  * and Via. https://www.rfc-editor.org/rfc/rfc3261#section-8.1.1
  * Max-Forwards is not required here: many stacks omit it and responses do not carry it.
  */
-const MANDATORY =
-  (1 << HeaderId.CallId) | (1 << HeaderId.CSeq) | (1 << HeaderId.From) | (1 << HeaderId.To) | (1 << HeaderId.Via);
+const MANDATORY = (1 << HeaderId.CallId) | (1 << HeaderId.CSeq) | (1 << HeaderId.From) | (1 << HeaderId.To);
 /** Single-valued headers whose repetition with a different value is an error (RFC 3261 §7.3.1). */
-const SINGLE = MANDATORY & ~(1 << HeaderId.Via);
+const SINGLE = MANDATORY;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -195,6 +194,8 @@ function parseInto(m: SipMessage): void {
   }
   if ((seen & MANDATORY) !== MANDATORY) {
     fail(m, SipErrorCode.MissingMandatory, 'missing ' + missingNames(seen), m.start);
+  } else if ((seen & (1 << HeaderId.Via)) === 0) {
+    m.leniencies |= SipLeniency.MissingVia;
   }
 }
 

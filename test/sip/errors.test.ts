@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSipMessage } from '../../src/sip/parse.js';
+import { SipLeniency } from '../../src/sip/leniency.js';
 import { SipErrorCode } from '../../src/sip/errors.js';
 import { crlf } from './samples.js';
 
@@ -17,11 +18,17 @@ const ALL = {
   cseq: 'CSeq: 7 OPTIONS',
 };
 
-test('each missing mandatory header -> sip.missing_mandatory naming it', () => {
-  const names: Record<string, string> = { via: 'Via', from: 'From', to: 'To', callId: 'Call-ID', cseq: 'CSeq' };
+test('each missing identifying header -> sip.missing_mandatory naming it; a missing Via is a leniency', () => {
+  const names: Record<string, string> = { from: 'From', to: 'To', callId: 'Call-ID', cseq: 'CSeq' };
   for (const key of Object.keys(ALL) as Array<keyof typeof ALL>) {
     const lines = Object.entries(ALL).filter(([k]) => k !== key).map(([, v]) => v);
     const m = parse(['OPTIONS sip:b@example.com SIP/2.0', ...lines, '', '']);
+    if (key === 'via') {
+      assert.equal(m.error, null);
+      assert.equal(m.leniencies & SipLeniency.MissingVia, SipLeniency.MissingVia);
+      assert.equal(m.topVia, null);
+      continue;
+    }
     assert.deepEqual(m.error, { code: SipErrorCode.MissingMandatory, reason: 'missing ' + names[key], offset: 0 }, key);
   }
   const none = parse(['OPTIONS sip:b@example.com SIP/2.0', 'Max-Forwards: 70', '', '']);

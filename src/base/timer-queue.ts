@@ -20,14 +20,54 @@ interface Entry<T> {
   target: T;
 }
 
+/**
+ * Most timers are armed at "now + a fixed delay" (transaction timeout, linger, hold): for each such
+ * delay the due times arrive in order, so a FIFO lane keeps them sorted at O(1) per timer. Other
+ * delays go to the heap. Firing takes the earliest head among the lanes and the heap.
+ */
+class Lane<T> {
+  entries: Entry<T>[] = [];
+  head = 0;
+
+  push(e: Entry<T>): void {
+    this.entries.push(e);
+  }
+
+  peek(): Entry<T> | undefined {
+    return this.entries[this.head];
+  }
+
+  shift(): Entry<T> {
+    const e = this.entries[this.head++]!;
+    if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    return e;
+  }
+
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+}
+
+/** How many distinct fixed delays get a lane of their own. */
+const MAX_LANES = 16;
+
 export class TimerQueue<T extends Timed> {
   private heap: Entry<T>[] = [];
+  private readonly lanes = new Map<number, Lane<T>>();
+  private readonly laneList: Lane<T>[] = [];
   private seq = 0;
+  /** The latest time advanced to: lanes stay sorted because arms happen at non-decreasing `now`. */
+  private now = 0;
 
   constructor(private readonly onFire: (target: T, due: number) => void) {}
 
   get size(): number {
-    return this.heap.length;
+    let n = this.heap.length;
+    for (const l of this.laneList) n += l.size;
+    return n;
   }
 
   /** Arms (or re-arms) the timer of target at due (µs packet time). */
@@ -35,10 +75,27 @@ export class TimerQueue<T extends Timed> {
     if (target.timerDue < 0) this.live++;
     target.timerGen++;
     target.timerDue = due;
-    this.push({ due, seq: this.seq++, gen: target.timerGen, target });
+    const e: Entry<T> = { due, seq: this.seq++, gen: target.timerGen, target };
+    const delay = due - this.now;
+    if (delay >= 0) {
+      let lane = this.lanes.get(delay);
+      if (lane === undefined && this.laneList.length < MAX_LANES) {
+        lane = new Lane<T>();
+        this.lanes.set(delay, lane);
+        this.laneList.push(lane);
+      }
+      if (lane !== undefined) {
+        const last = lane.entries[lane.entries.length - 1];
+        if (last === undefined || last.due <= due) {
+          lane.push(e);
+          return;
+        }
+      }
+    }
+    this.push(e);
   }
 
-  /** Disarms the timer of target (its heap entries become stale). */
+  /** Disarms the timer of target (its queued entries become stale). */
   disarm(target: T): void {
     if (target.timerDue >= 0) this.live--;
     target.timerGen++;
@@ -47,27 +104,52 @@ export class TimerQueue<T extends Timed> {
 
   /** Fires, in due order, every live timer due at or before now. Ties fire in arming order. */
   advance(now: number): void {
-    const h = this.heap;
-    while (h.length > 0 && h[0]!.due <= now) {
-      const e = this.pop();
+    if (now > this.now) this.now = now;
+    for (;;) {
+      const e = this.earliest();
+      if (e === null || e.due > now) break;
+      this.take(e);
       if (e.gen !== e.target.timerGen) continue;
       this.live--;
       e.target.timerDue = -1;
       e.target.timerGen++;
       this.onFire(e.target, e.due);
     }
-    // Stale entries pile up when objects re-arm far more often than timers fire; rebuild when they dominate.
-    if (h.length > 4096 && h.length > 4 * this.live) this.compact();
+    // Stale entries pile up in the heap when objects re-arm far more often than timers fire.
+    if (this.heap.length > 4096 && this.heap.length > 4 * this.live) this.compact();
   }
 
   /** Targets with an armed timer. */
   private live = 0;
+  /** Where earliest() found its entry: a lane, or null for the heap. */
+  private from: Lane<T> | null = null;
+
+  private earliest(): Entry<T> | null {
+    let best: Entry<T> | null = this.heap.length > 0 ? this.heap[0]! : null;
+    this.from = null;
+    for (const l of this.laneList) {
+      const e = l.peek();
+      if (e !== undefined && (best === null || e.due < best.due || (e.due === best.due && e.seq < best.seq))) {
+        best = e;
+        this.from = l;
+      }
+    }
+    return best;
+  }
+
+  private take(e: Entry<T>): void {
+    if (this.from !== null) this.from.shift();
+    else if (this.heap[0] === e) this.pop();
+  }
 
   /** Earliest live due time, or -1. */
   peekDue(): number {
-    const h = this.heap;
-    while (h.length > 0 && h[0]!.gen !== h[0]!.target.timerGen) this.pop();
-    return h.length > 0 ? h[0]!.due : -1;
+    for (;;) {
+      const e = this.earliest();
+      if (e === null) return -1;
+      if (e.gen === e.target.timerGen) return e.due;
+      this.take(e);
+    }
   }
 
   private compact(): void {
@@ -76,39 +158,45 @@ export class TimerQueue<T extends Timed> {
     for (const e of live) this.push(e);
   }
 
-  private less(a: Entry<T>, b: Entry<T>): boolean {
-    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  }
-
+  // Sift with a hole instead of swaps: destructuring swaps allocated a temporary array per step.
   private push(e: Entry<T>): void {
     const h = this.heap;
+    let i = h.length;
     h.push(e);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const q = h[p]!;
+      if (q.due < e.due || (q.due === e.due && q.seq < e.seq)) break;
+      h[i] = q;
       i = p;
     }
+    h[i] = e;
   }
 
   private pop(): Entry<T> {
     const h = this.heap;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        if (l >= n) break;
+        let c = l;
+        let ce = h[l]!;
+        if (l + 1 < n) {
+          const r = h[l + 1]!;
+          if (r.due < ce.due || (r.due === ce.due && r.seq < ce.seq)) {
+            c = l + 1;
+            ce = r;
+          }
+        }
+        if (last.due < ce.due || (last.due === ce.due && last.seq < ce.seq)) break;
+        h[i] = ce;
+        i = c;
       }
+      h[i] = last;
     }
     return top;
   }

@@ -1,11 +1,35 @@
 import { parseUri } from '../sip/uri.js';
 
 /**
+ * Registrations repeat the same AoRs and contacts all day (every refresh), so the canonical keys are
+ * memoised in small bounded maps instead of re-parsing the URI each time.
+ */
+class KeyCache {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly max: number) {}
+  get(uri: string, make: (uri: string) => string): string {
+    let k = this.map.get(uri);
+    if (k === undefined) {
+      k = make(uri);
+      if (this.map.size >= this.max) this.map.clear();
+      this.map.set(uri, k);
+    }
+    return k;
+  }
+}
+const aorKeys = new KeyCache(50_000);
+const contactKeys = new KeyCache(50_000);
+
+/**
  * Address-of-record key (RFC 3261 §10.3 step 5: "the To header field … converted to canonical form"):
  * scheme:user@host with the host case-folded and parameters, port and display name dropped.
  */
 export function aorKey(uri: string | null): string | null {
   if (!uri) return null;
+  return aorKeys.get(uri, makeAorKey);
+}
+
+function makeAorKey(uri: string): string {
   const u = parseUri(uri);
   if (!u) return uri;
   const scheme = u.scheme.toLowerCase() === 'sips' ? 'sip' : u.scheme.toLowerCase();
@@ -17,6 +41,10 @@ export function aorKey(uri: string | null): string | null {
  * echo contacts with parameters reordered or added (RFC 3261 §10.3 compares with §19.1.4 URI equality).
  */
 export function contactKey(uri: string): string {
+  return contactKeys.get(uri, makeContactKey);
+}
+
+function makeContactKey(uri: string): string {
   const u = parseUri(uri);
   if (!u) return uri;
   const host = u.host.toLowerCase();

@@ -6,6 +6,7 @@ import { TrackEvent, type EventAction } from './track-event.js';
 import type { Tracked } from './tracked.js';
 import type { Transaction } from './transaction.js';
 import { aorKey, contactKey, userOf } from './uri-keys.js';
+import { transactionEvent } from './transaction-event.js';
 
 const S = 1_000_000;
 
@@ -180,26 +181,10 @@ export class Registrations {
   }
 
   private event(action: EventAction, tsUs: number, t: Transaction, contact: string): TrackEvent {
-    const e = new TrackEvent(action, tsUs);
-    e.client = t.client;
-    e.server = t.server;
-    e.transport = t.transport;
-    e.encap = t.encap;
-    e.callId = t.callId;
-    e.from = t.fromUri;
-    e.to = t.toUri;
-    e.fromTag = t.fromTag;
-    e.toTag = t.finalToTag;
-    e.requestUri = t.requestUri || null;
-    e.method = 'REGISTER';
-    e.status = t.finalStatus;
-    e.reason = t.finalReason;
+    const e = transactionEvent(action, tsUs, t);
     e.contact = contact;
-    e.userAgent = t.userAgent;
-    e.serverAgent = t.serverAgent;
-    e.user = t.authUser ?? userOf(t.toUri);
-    e.partial = t.partial;
-    e.trace = t.trace.toString();
+    e.user = t.authUser ?? userOf(t.toUri); // the AoR's user, whoever sent the REGISTER
     return e;
   }
+
 }

@@ -13,6 +13,7 @@ import { TrackEvent, type Endpoint, type EventAction } from './track-event.js';
 import { Tracked, TrackedKind } from './tracked.js';
 import { Copy, Transaction, TxState, TxTimer, type RegisterRequest } from './transaction.js';
 import { userOf } from './uri-keys.js';
+import { transactionEvent } from './transaction-event.js';
 
 const S = 1_000_000; // µs per second
 
@@ -617,7 +618,7 @@ export class Tracker {
       return;
     }
     if (authFailed) {
-      this.emit(this.txEvent('auth-failed', t.finalUs, t));
+      this.emit(transactionEvent('auth-failed', t.finalUs, t));
       return;
     }
     if (t.method === 'REGISTER' && status < 300 && (t.reg === null || t.reg.star || t.reg.contacts.length > 0)) {
@@ -635,7 +636,7 @@ export class Tracker {
     } else if (t.method === 'OPTIONS') {
       this.keepalives.forget(`${t.client.ip}|${t.server.ip}|${t.fromUri}|${t.toUri}|${t.requestUri}`);
     }
-    this.emit(this.txEvent(status < 300 ? 'other-ok' : 'other-failed', t.finalUs, t));
+    this.emit(transactionEvent(status < 300 ? 'other-ok' : 'other-failed', t.finalUs, t));
   }
 
   /**
@@ -711,7 +712,7 @@ export class Tracker {
       this.counters.inc('track.in_dialog_timeouts');
       return;
     }
-    const e = this.txEvent('other-timeout', due, t);
+    const e = transactionEvent('other-timeout', due, t);
     e.status = 408;
     e.reason = 'Request Timeout';
     e.timeout = true;
@@ -797,32 +798,6 @@ export class Tracker {
     if (t.first18xUs >= 0 && t.finalUs >= 0) e.ringMs = Math.round((t.finalUs - t.first18xUs) / 1000);
   }
 
-  private txEvent(action: EventAction, tsUs: number, t: Transaction): TrackEvent {
-    const e = new TrackEvent(action, tsUs);
-    e.client = t.client;
-    e.server = t.server;
-    e.transport = t.transport;
-    e.encap = t.encap;
-    e.callId = t.callId;
-    e.from = t.fromUri;
-    e.to = t.toUri;
-    e.fromTag = t.fromTag;
-    e.toTag = t.finalToTag;
-    e.requestUri = t.requestUri || null;
-    e.method = t.method;
-    if (t.finalStatus > 0) {
-      e.status = t.finalStatus;
-      e.reason = t.finalReason;
-    }
-    e.userAgent = t.userAgent;
-    e.serverAgent = t.serverAgent;
-    e.pai = t.pai;
-    e.user = t.authUser ?? userOf(t.fromUri);
-    e.realm = t.authRealm;
-    e.partial = t.partial;
-    e.trace = t.trace.toString();
-    return e;
-  }
 }
 
 function registerRequestOf(m: SipMessage): RegisterRequest {

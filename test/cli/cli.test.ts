@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, sharedPcap } from '../helpers/paths.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'sipsentry.js');
+
+function run(args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'buffer', timeout: 60_000 });
+  return { code: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+test('messages: one JSON object per SIP message with the packet view; --all adds the non-SIP payloads', () => {
+  const r = run(['messages', sharedPcap('pkts_simple_invite_scenario.pcap')]);
+  assert.equal(r.code, 0);
+  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 7);
+  assert.deepEqual(lines.map((l) => l.method ?? l.status), ['INVITE', 100, 180, 200, 'ACK', 'BYE', 200]);
+  const first = lines[0];
+  assert.equal(first.transport, 'udp');
+  assert.equal(first.encap, 'eth/ipv4/udp');
+  assert.equal(first.cseq, '1 INVITE');
+  assert.equal(typeof first.call_id, 'string');
+  assert.equal(typeof first.via_branch, 'string');
+  const all = run(['messages', '--all', sharedPcap('ndpi_http_on_sip_port.pcapng')]);
+  assert.equal(all.code, 0);
+  assert.deepEqual(all.out.trim().split('\n').map((l) => JSON.parse(l).kind), ['non-sip', 'non-sip']);
+  assert.equal(run(['messages', sharedPcap('ndpi_http_on_sip_port.pcapng')]).out, '');
+});
+
+test('replay from standard input, events as NDJSON and a summary on stderr', () => {
+  const r = run(['replay', '-'], readFileSync(sharedPcap('pkts_simple_invite_scenario.pcap')));
+  assert.equal(r.code, 0);
+  assert.deepEqual(r.out.trim().split('\n').map((l) => JSON.parse(l).event.action), ['call-start', 'call-end']);
+  assert.match(r.err, /7 SIP messages/);
+});
+
+test('exit codes: 2 for usage errors, 1 when no capture can be read, 0 with a located error for a truncated one', () => {
+  assert.equal(run(['replay']).code, 2);
+  assert.equal(run(['no-such-command']).code, 2);
+  assert.equal(run(['replay', '--settle', 'soon', sharedPcap('pkts_cancel.pcap')]).code, 2);
+  assert.equal(run(['--help']).code, 0);
+  assert.equal(run(['replay', '--help']).code, 0);
+  const missing = run(['replay', '/nonexistent/file.pcap']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /capture\.open_failed/);
+  const dir = mkdtempSync(join(tmpdir(), 'sipsentry-cli-'));
+  const whole = readFileSync(sharedPcap('pkts_simple_invite_scenario.pcap'));
+  const cut = join(dir, 'cut.pcap');
+  writeFileSync(cut, whole.subarray(0, whole.length - 100));
+  const r = run(['replay', cut]);
+  assert.equal(r.code, 0);
+  assert.match(r.err, /cut\.pcap: capture\.truncated_record at byte \d+/);
+  assert.equal(r.out.trim().split('\n').length, 2); // everything before the damage still gives its events
+  const junk = join(dir, 'junk.pcap');
+  writeFileSync(junk, 'not a capture at all');
+  const j = run(['replay', junk]);
+  assert.equal(j.code, 1);
+  assert.match(j.err, /capture\.unknown_format/);
+});
+
+test('template prints the index template with every documented field mapped', () => {
+  const r = run(['template']);
+  assert.equal(r.code, 0);
+  const t = JSON.parse(r.out);
+  assert.equal(t.template.mappings.properties.client.properties.ip.type, 'ip');
+  assert.equal(t.template.mappings.properties.sip.properties.call_id.type, 'keyword');
+});

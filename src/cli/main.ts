@@ -4,6 +4,8 @@ import { readCapture } from '../capture/read-capture.js';
 import type { SipPayload } from '../decode/sip-payload.js';
 import { toEcs } from '../events/ecs-event.js';
 import { indexTemplate } from '../events/fields.js';
+import { createGuard, type Guard } from '../guard/guard.js';
+import type { TrackEvent } from '../track/track-event.js';
 import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
 import { LineSink } from '../pipeline/line-sink.js';
 import { messageView } from '../pipeline/message-view.js';
@@ -13,6 +15,10 @@ import { parseSipMessage } from '../sip/parse.js';
 /** Exit codes: 0 ok, 1 runtime failure (nothing could be read), 2 usage or configuration error. */
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+
+function list(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -69,11 +75,44 @@ program
   .argument('<capture...>', 'pcap/pcapng files (optionally gzip-compressed); "-" reads standard input')
   .option('-o, --output <file>', 'write events to a file instead of standard output', '-')
   .option('--settle <seconds>', 'advance the clock this long after the last packet so pending outcomes resolve', seconds, 32)
+  .option('--exclude <types>', 'event types not to write (comma list, e.g. msg-probe,other-ok); still counted', list, [])
+  .option('--no-rate-limit', 'write every event, even during floods (rate limits with back-off are on by default)')
+  .option('--stats-interval <seconds>', 'write a stats document this often (packet time); 0 = only at the end', seconds, 300)
   .option('--stats', 'print every counter in the summary')
   .option('-q, --quiet', 'no summary on stderr')
-  .action(async (captures: string[], opts: { output: string; settle: number; stats?: boolean; quiet?: boolean }) => {
+  .action(async (captures: string[], opts: { output: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
+    const counters = new Counters();
+    let guard: Guard;
+    try {
+      guard = createGuard({ exclude: opts.exclude, rate: { enabled: opts.rateLimit }, statsInterval: opts.statsInterval }, counters);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
     const sink = new LineSink(opts.output);
-    const result = await replayFiles(captures, { ...defaultReplayOptions, settle: opts.settle }, (e) => sink.write(JSON.stringify(toEcs(e))));
+    const write = (e: TrackEvent): void => sink.write(JSON.stringify(toEcs(e)));
+    let clock = () => 0;
+    const result = await replayFiles(
+      captures,
+      { ...defaultReplayOptions, settle: opts.settle },
+      (e) => {
+        const kept = guard.run(e);
+        if (kept !== null) write(kept);
+      },
+      counters,
+      {
+        onTracker: (t) => {
+          guard.addGauges('track.tables', () => t.tables);
+          clock = () => t.nowUs;
+        },
+        onTick: (now) => {
+          for (const s of guard.tick(now)) write(s);
+          const st = guard.dueStats(now);
+          if (st !== null) sink.write(JSON.stringify(st));
+        },
+      },
+    );
+    for (const s of guard.finish(clock())) write(s);
+    sink.write(JSON.stringify(guard.stats(clock(), true)));
     await sink.close();
     const failed = reportCaptureErrors(result.files);
     if (!opts.quiet) {

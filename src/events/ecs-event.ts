@@ -1,5 +1,5 @@
 import type { EventAction, TrackEvent } from '../track/track-event.js';
-import { isoFromUs } from './time.js';
+import { isoFromUs, windowLabel } from './time.js';
 
 /** ECS version the documents follow (checked against the @elastic/ecs field set in tests). */
 export const ECS_VERSION = '9.4.0';
@@ -91,6 +91,19 @@ export function toEcs(e: TrackEvent): EcsDocument {
   if (e.payloadPrefix !== null) sip.payload_prefix = e.payloadPrefix;
   if (e.trace !== null && e.trace !== '') sip.msg_trace = e.trace;
   if (e.encap.length > 0) sip.encap = e.encap.join('/');
+  const r = e.rate;
+  if (r !== null) {
+    sip.rate = {
+      state: r.state,
+      exceeded: r.exceeded,
+      suppressed: r.suppressed,
+      suppressed_total: r.suppressedTotal,
+      current: r.current,
+      limit: r.limit,
+      window: windowLabel(r.windowS),
+      since: isoFromUs(r.sinceUs),
+    };
+  }
   doc.sip = sip;
   return doc;
 }

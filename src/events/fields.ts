@@ -56,6 +56,14 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'sip.payload_prefix', type: 'keyword', ecs: false, description: 'msg-probe: first 16 bytes of the payload, hex.' },
   { name: 'sip.msg_trace', type: 'keyword', ecs: false, description: 'Compact trace, `>` from the creator, `<` towards it, `{n}` retransmissions, e.g. `>INVITE <407 >ACK >INVITE <100 <180 <200 >ACK >BYE`.' },
   { name: 'sip.encap', type: 'keyword', ecs: false, description: 'Layers peeled to reach the SIP message, e.g. eth/vlan/ipv4/udp or eth/ipv4/udp/hep3.' },
+  { name: 'sip.rate.state', type: 'keyword', ecs: false, description: 'Rate limiting (docs/lean.md): `exceeded` on an emitted over-limit occurrence; `calm`, `evicted` or `end` on the summary closing an episode.' },
+  { name: 'sip.rate.exceeded', type: 'long', ecs: false, description: 'Over-limit occurrences of this (type, client IP) key in the episode so far, this one included.' },
+  { name: 'sip.rate.suppressed', type: 'long', ecs: false, description: 'Occurrences suppressed since the previous document of this episode.' },
+  { name: 'sip.rate.suppressed_total', type: 'long', ecs: false, description: 'Occurrences suppressed in the episode so far (on a summary: in total).' },
+  { name: 'sip.rate.current', type: 'long', ecs: false, description: 'Decayed count in the reported window at the document’s time (the window furthest over its limit).' },
+  { name: 'sip.rate.limit', type: 'long', ecs: false, description: 'The limit of that window.' },
+  { name: 'sip.rate.window', type: 'keyword', ecs: false, description: 'That window: 1s, 1m, 1h (or e.g. 90s).' },
+  { name: 'sip.rate.since', type: 'date', ecs: false, description: 'Packet time of the episode’s first over-limit occurrence.' },
 ];
 
 /** Elasticsearch/OpenSearch composable index template (mappings) built from FIELDS. */

@@ -33,28 +33,49 @@ export interface ReplayResult {
   events: Record<string, number>;
 }
 
-/** Counts SIP messages by method and status class as they pass (stats contract names). */
+const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
+const REQUEST_COUNTER = new Map<string, string>([...KNOWN_METHODS].map((m) => [m, 'sip.requests.' + m]));
+const RESPONSE_COUNTER = ['sip.responses.0xx', 'sip.responses.1xx', 'sip.responses.2xx', 'sip.responses.3xx', 'sip.responses.4xx', 'sip.responses.5xx', 'sip.responses.6xx'];
+
+/** Counts SIP messages by method and status class; unknown methods fold into `other` so hostile input cannot grow the counter set. */
 export function countMessage(counters: Counters, m: SipMessage): void {
-  if (m.isRequest) counters.inc('sip.requests.' + m.method);
-  else counters.inc('sip.responses.' + Math.floor(m.status / 100) + 'xx');
+  if (m.isRequest) counters.inc(REQUEST_COUNTER.get(m.method) ?? 'sip.requests.other');
+  else counters.inc(RESPONSE_COUNTER[Math.floor(m.status / 100)] ?? 'sip.responses.other');
 }
 
 /**
  * Replays capture files through decode → parse → track and hands each stated fact to `onEvent`.
  * Files are read one after another on one packet clock (time never runs backwards).
  */
+export interface ReplayHooks {
+  /** Called about once per second of packet time (and once at the end) for time-driven policy such as the guard. */
+  onTick?(nowUs: number): void;
+  /** Receives the tracker once it exists, e.g. to export its table sizes. */
+  onTracker?(tracker: Tracker): void;
+}
+
+const TICK_US = 1_000_000;
+
 export async function replayFiles(
   files: string[],
   opts: ReplayOptions,
   onEvent: (e: TrackEvent) => void,
   counters = new Counters(),
+  hooks: ReplayHooks = {},
 ): Promise<ReplayResult> {
   const events: Record<string, number> = {};
   const tracker = new Tracker(opts.track, counters, (e) => {
     events[e.action] = (events[e.action] ?? 0) + 1;
     onEvent(e);
   });
+  hooks.onTracker?.(tracker);
+  const onTick = hooks.onTick;
+  let nextTickUs = -1;
   const onPayload = (p: SipPayload): void => {
+    if (onTick !== undefined && p.tsUs >= nextTickUs) {
+      if (nextTickUs >= 0) onTick(p.tsUs);
+      nextTickUs = p.tsUs + TICK_US;
+    }
     switch (p.kind) {
       case 'sip': {
         const m = parseSipMessage(p.buf, p.start, p.end);
@@ -88,5 +109,6 @@ export async function replayFiles(
   }
   chain.finish();
   const track = tracker.finish(opts.settle * 1_000_000);
+  onTick?.(tracker.nowUs);
   return { files: results, counters, track, events };
 }

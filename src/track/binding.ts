@@ -1,5 +1,6 @@
 import type { Endpoint } from './track-event.js';
 import { Tracked, TrackedKind } from './tracked.js';
+import { own } from './uri-keys.js';
 
 /**
  * A registration binding (RFC 3261 §10): address-of-record → contact, with an expiry.
@@ -15,7 +16,7 @@ export class Binding extends Tracked {
   constructor(
     readonly key: string,
     readonly aor: string,
-    readonly contact: string,
+    public contact: string,
     readonly createdUs: number,
     public callId: string,
     public client: Endpoint,
@@ -29,5 +30,13 @@ export class Binding extends Tracked {
     public requestUri: string | null,
   ) {
     super();
+    // Bindings live for hours: keep only the bytes they need (see own()).
+    this.contact = own(contact)!;
+    this.callId = own(callId)!;
+    this.userAgent = own(userAgent);
+    this.user = own(user);
+    this.fromUri = own(fromUri);
+    this.toUri = own(toUri);
+    this.requestUri = own(requestUri);
   }
 }

@@ -1,6 +1,7 @@
 import type { Endpoint } from './track-event.js';
 import { Tracked, TrackedKind } from './tracked.js';
 import { MessageTrace } from './message-trace.js';
+import { own } from './uri-keys.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -38,7 +39,7 @@ export class Call extends Tracked {
 
   constructor(
     readonly key: string,
-    readonly callId: string,
+    public callId: string,
     readonly callerTag: string,
     public client: Endpoint,
     public server: Endpoint,
@@ -52,5 +53,13 @@ export class Call extends Tracked {
     public contact: string | null,
   ) {
     super();
+    // Calls live for minutes to hours: keep only the bytes they need (see own()).
+    this.callId = own(callId)!;
+    this.fromUri = own(fromUri);
+    this.toUri = own(toUri);
+    this.requestUri = own(requestUri);
+    this.userAgent = own(userAgent);
+    this.pai = own(pai);
+    this.contact = own(contact);
   }
 }

@@ -21,6 +21,32 @@ export interface Endpoint {
 
 export type Originator = 'caller' | 'callee' | 'timeout';
 
+/**
+ * Rate-limit annotation set by the guard stage on the events it passes on during a flood episode
+ * (docs/lean.md). The tracker never sets it; it lives here so that the document builders can emit it.
+ * - `exceeded`: an occurrence emitted during an episode (the 1st, 100th, 200th, 400th, …);
+ * - `calm` / `evicted` / `end`: summaries made by the guard when an episode is over.
+ */
+export type RateState = 'exceeded' | 'calm' | 'evicted' | 'end';
+
+export interface RateInfo {
+  state: RateState;
+  /** Over-limit occurrences of this key in the episode so far (this one included). */
+  exceeded: number;
+  /** Occurrences dropped since the previous event of this episode. */
+  suppressed: number;
+  /** Occurrences dropped in the whole episode so far. */
+  suppressedTotal: number;
+  /** Occurrences in the reported window (decayed count, rounded). */
+  current: number;
+  /** Limit of that window. */
+  limit: number;
+  /** Length of that window in seconds. */
+  windowS: number;
+  /** Packet time (µs) of the episode's first over-limit occurrence. */
+  sinceUs: number;
+}
+
 export class TrackEvent {
   /** @timestamp: packet time of the triggering message, or the timer's due time (µs). */
   tsUs: number;
@@ -59,6 +85,8 @@ export class TrackEvent {
   bytes: number | null = null;
   payloadPrefix: string | null = null;
   encap: readonly string[] = [];
+  /** Set by the guard's rate limiter; null for events that were not rate-limited. */
+  rate: RateInfo | null = null;
 
   constructor(
     readonly action: EventAction,

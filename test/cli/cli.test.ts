@@ -34,7 +34,10 @@ test('messages: one JSON object per SIP message with the packet view; --all adds
 test('replay from standard input, events as NDJSON and a summary on stderr', () => {
   const r = run(['replay', '-'], readFileSync(sharedPcap('pkts_simple_invite_scenario.pcap')));
   assert.equal(r.code, 0);
-  assert.deepEqual(r.out.trim().split('\n').map((l) => JSON.parse(l).event.action), ['call-start', 'call-end']);
+  const docs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(docs.map((d) => d.event.action), ['call-start', 'call-end', 'stats']);
+  assert.equal(docs[2].event.kind, 'metric');
+  assert.equal(docs[2].sipsentry.stats.final, true);
   assert.match(r.err, /7 SIP messages/);
 });
 
@@ -54,12 +57,21 @@ test('exit codes: 2 for usage errors, 1 when no capture can be read, 0 with a lo
   const r = run(['replay', cut]);
   assert.equal(r.code, 0);
   assert.match(r.err, /cut\.pcap: capture\.truncated_record at byte \d+/);
-  assert.equal(r.out.trim().split('\n').length, 2); // everything before the damage still gives its events
+  assert.equal(r.out.trim().split('\n').length, 3); // everything before the damage still gives its events (+ stats)
   const junk = join(dir, 'junk.pcap');
   writeFileSync(junk, 'not a capture at all');
   const j = run(['replay', junk]);
   assert.equal(j.code, 1);
   assert.match(j.err, /capture\.unknown_format/);
+});
+
+test('replay --exclude drops a type but counts it; an unknown type is a usage error', () => {
+  const r = run(['replay', '--exclude', 'call-end', sharedPcap('pkts_simple_invite_scenario.pcap')]);
+  assert.equal(r.code, 0);
+  const docs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(docs.map((d) => d.event.action), ['call-start', 'stats']);
+  assert.equal(docs[1].sipsentry.stats.events.excluded, 1);
+  assert.equal(run(['replay', '--exclude', 'call-ended', sharedPcap('pkts_cancel.pcap')]).code, 2);
 });
 
 test('template prints the index template with every documented field mapped', () => {

@@ -81,3 +81,16 @@ test('template prints the index template with every documented field mapped', ()
   assert.equal(t.template.mappings.properties.client.properties.ip.type, 'ip');
   assert.equal(t.template.mappings.properties.sip.properties.call_id.type, 'keyword');
 });
+
+test('replay --stats counts frames and bytes per link type and packets per transport', () => {
+  const r = run(['replay', '--stats', '-o', '/dev/null', join(REPO_ROOT, 'fixtures', 'links.pcapng')]);
+  assert.equal(r.code, 0);
+  const stats = JSON.parse(r.err.slice(r.err.indexOf('{')));
+  assert.equal(stats['capture.frames'], 10);
+  assert.deepEqual(
+    [stats['capture.link.ethernet'], stats['capture.link.raw'], stats['capture.link.sll'], stats['capture.link.sll2'], stats['capture.link.ipv6']],
+    [1, 3, 2, 2, 2],
+  );
+  assert.equal(stats['decode.packets.udp'], 10);
+  assert.equal(stats['sip.messages'], 10);
+});

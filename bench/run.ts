@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Counters } from '../src/base/counters.js';
 import { readCapture } from '../src/capture/read-capture.js';
 import type { SipPayload } from '../src/decode/sip-payload.js';
-import { toEcs } from '../src/events/ecs-event.js';
+import { eventToJson } from '../src/events/ndjson.js';
 import { DecodeChain, defaultDecodeOptions } from '../src/pipeline/decode-chain.js';
 import { LineSink } from '../src/pipeline/line-sink.js';
 import { defaultReplayOptions, replayFiles } from '../src/pipeline/replay.js';
@@ -61,7 +61,7 @@ async function fullReplay(): Promise<{ msgs: number; events: number; seconds: nu
   const t = performance.now();
   const r = await replayFiles([capture], defaultReplayOptions, (e) => {
     events++;
-    sink.write(JSON.stringify(toEcs(e)));
+    sink.write(eventToJson(e));
   });
   await sink.close();
   return { msgs: r.counters.get('sip.messages'), events, seconds: (performance.now() - t) / 1000 };

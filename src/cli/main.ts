@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Counters } from '../base/counters.js';
 import { readCapture } from '../capture/read-capture.js';
 import type { SipPayload } from '../decode/sip-payload.js';
-import { toEcs } from '../events/ecs-event.js';
+import { eventToJson } from '../events/ndjson.js';
 import { indexTemplate } from '../events/fields.js';
 import { createGuard, type Guard } from '../guard/guard.js';
 import type { TrackEvent } from '../track/track-event.js';
@@ -89,7 +89,7 @@ program
       throw new InvalidArgumentError((err as Error).message);
     }
     const sink = new LineSink(opts.output);
-    const write = (e: TrackEvent): void => sink.write(JSON.stringify(toEcs(e)));
+    const write = (e: TrackEvent): void => sink.write(eventToJson(e));
     let clock = () => 0;
     const result = await replayFiles(
       captures,

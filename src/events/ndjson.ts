@@ -9,10 +9,13 @@
  * - Strings are copied as they are when they hold nothing JSON must escape (the usual case for SIP
  *   header values); otherwise JSON.stringify escapes them.
  * - Timestamps reuse the text of the last second and of the last day seen, so most cost a lookup
- *   of the milliseconds and one concatenation.
+ *   of the milliseconds and one concatenation; a new day's date is computed without a Date object.
+ * - The line is returned as the engine's concatenation of the pieces; the sink copies it once
+ *   when it joins its buffered lines.
  */
 import type { EventAction, TrackEvent } from '../track/track-event.js';
 import { CLASSIFICATION, ECS_VERSION } from './ecs-event.js';
+import { windowLabel } from './time.js';
 
 // ---------------------------------------------------------------------------------------------
 // Constant fragments
@@ -266,6 +269,14 @@ export function eventToJson(e: TrackEvent): string {
   }
   if (e.encap.length > 0) {
     o += (first ? '{"encap":"' : ',"encap":"') + jsonStringBody(e.encap.join('/')) + '"';
+    first = false;
+  }
+  const r = e.rate;
+  if (r !== null) {
+    o += (first ? '{"rate":{"state":"' : ',"rate":{"state":"') + jsonStringBody(r.state);
+    o += '","exceeded":' + num(r.exceeded) + ',"suppressed":' + num(r.suppressed) + ',"suppressed_total":' + num(r.suppressedTotal);
+    o += ',"current":' + num(r.current) + ',"limit":' + num(r.limit) + ',"window":"' + jsonStringBody(windowLabel(r.windowS));
+    o += '","since":"' + isoFromUsCached(r.sinceUs) + '"}';
     first = false;
   }
   return o + (first ? '{}}' : '}}');

@@ -61,6 +61,8 @@ export class TimerQueue<T extends Timed> {
   private seq = 0;
   /** The latest time advanced to: lanes stay sorted because arms happen at non-decreasing `now`. */
   private now = 0;
+  /** No entry is due before this (a lower bound, stale entries included): most advances stop here. */
+  private nextDue = Infinity;
 
   constructor(private readonly onFire: (target: T, due: number) => void) {}
 
@@ -76,6 +78,7 @@ export class TimerQueue<T extends Timed> {
     target.timerGen++;
     target.timerDue = due;
     const e: Entry<T> = { due, seq: this.seq++, gen: target.timerGen, target };
+    if (due < this.nextDue) this.nextDue = due;
     const delay = due - this.now;
     if (delay >= 0) {
       let lane = this.lanes.get(delay);
@@ -105,9 +108,13 @@ export class TimerQueue<T extends Timed> {
   /** Fires, in due order, every live timer due at or before now. Ties fire in arming order. */
   advance(now: number): void {
     if (now > this.now) this.now = now;
+    if (now < this.nextDue) return;
     for (;;) {
       const e = this.earliest();
-      if (e === null || e.due > now) break;
+      if (e === null || e.due > now) {
+        this.nextDue = e === null ? Infinity : e.due;
+        break;
+      }
       this.take(e);
       if (e.gen !== e.target.timerGen) continue;
       this.live--;

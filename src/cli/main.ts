@@ -5,6 +5,7 @@ import type { SipPayload } from '../decode/sip-payload.js';
 import { eventToJson } from '../events/ndjson.js';
 import { indexTemplate } from '../events/fields.js';
 import { createGuard, type Guard } from '../guard/guard.js';
+import { buildEncryptor, privacyOptions, registerPrivacyCommands, type PrivacyCliOptions } from './privacy-commands.js';
 import type { TrackEvent } from '../track/track-event.js';
 import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
 import { LineSink } from '../pipeline/line-sink.js';
@@ -69,7 +70,7 @@ program
     if (reportCaptureErrors(files)) process.exitCode = EXIT_RUNTIME;
   });
 
-program
+const replay = program
   .command('replay')
   .description('Replay captures through the tracker and print the events as NDJSON (ECS), with a summary on stderr.')
   .argument('<capture...>', 'pcap/pcapng files (optionally gzip-compressed); "-" reads standard input')
@@ -80,8 +81,10 @@ program
   .option('--stats-interval <seconds>', 'write a stats document this often (packet time); 0 = only at the end', seconds, 300)
   .option('--stats', 'print every counter in the summary')
   .option('-q, --quiet', 'no summary on stderr')
-  .action(async (captures: string[], opts: { output: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
+  .action(async (captures: string[], opts: PrivacyCliOptions & { output: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
     const counters = new Counters();
+    // Encryption happens at the single write point, after the guard, so its summaries are covered too.
+    const enc = buildEncryptor(opts);
     let guard: Guard;
     try {
       guard = createGuard({ exclude: opts.exclude, rate: { enabled: opts.rateLimit }, statsInterval: opts.statsInterval }, counters);
@@ -89,7 +92,11 @@ program
       throw new InvalidArgumentError((err as Error).message);
     }
     const sink = new LineSink(opts.output);
-    const write = (e: TrackEvent): void => sink.write(eventToJson(e));
+    const write = (e: TrackEvent): void => {
+      enc?.(e);
+      sink.write(eventToJson(e));
+    };
+    const writeStats = (doc: object): void => sink.write(JSON.stringify(enc !== null ? enc.statsDocument(doc) : doc));
     let clock = () => 0;
     const result = await replayFiles(
       captures,
@@ -107,12 +114,13 @@ program
         onTick: (now) => {
           for (const s of guard.tick(now)) write(s);
           const st = guard.dueStats(now);
-          if (st !== null) sink.write(JSON.stringify(st));
+          if (st !== null) writeStats(st);
         },
       },
     );
     for (const s of guard.finish(clock())) write(s);
-    sink.write(JSON.stringify(guard.stats(clock(), true)));
+    // No packet, no packet time: a stats document would carry an invented date.
+    if (result.files.some((f) => f.summary.frames > 0)) writeStats(guard.stats(clock(), true));
     await sink.close();
     const failed = reportCaptureErrors(result.files);
     if (!opts.quiet) {
@@ -126,7 +134,7 @@ program
           `sipsentry: still alive at end: ${result.track.activeCalls} call(s), ${result.track.activeBindings} binding(s), ` +
           `${result.track.pendingTransactions} request(s) without a final reply\n`,
       );
-      const t = result.track;
+      const t = enc !== null ? { ...result.track, ...enc.summaryLists(result.track) } : result.track;
       const list = (title: string, items: string[], total: number) => {
         if (total === 0) return;
         process.stderr.write(`sipsentry:   ${title}: ${items.join(', ')}${total > items.length ? ` … (+${total - items.length})` : ''}\n`);
@@ -134,10 +142,13 @@ program
       list('calls', t.calls, t.activeCalls);
       list('bindings', t.bindings, t.activeBindings);
       list('pending', t.pending, t.pendingTransactions);
-      if (opts.stats) process.stderr.write(JSON.stringify(c.snapshot(), null, 1) + '\n');
+      if (opts.stats) process.stderr.write(JSON.stringify(enc !== null ? enc.counters(c.snapshot()) : c.snapshot(), null, 1) + '\n');
     }
     if (failed) process.exitCode = EXIT_RUNTIME;
   });
+
+privacyOptions(replay);
+registerPrivacyCommands(program);
 
 program
   .command('template')

@@ -49,15 +49,19 @@ function keyOptions(cmd: Command, what: string): Command {
     .option('--salt <salt>', 'salt for --passphrase-env: configured once, the same on every probe and reader');
 }
 
-/** Adds `--encrypt`, `--ip-mode` and the key options to a command (replay, run), validated before its action. */
-export function privacyOptions(cmd: Command): Command {
+/**
+ * Adds `--encrypt`, `--ip-mode` and the key options to a command (replay, run), validated (and the
+ * encryptor built) before its action. `base` gives the configuration file's `privacy` section,
+ * when there is one; the action then calls `buildEncryptor(opts, base())` and gets the same encryptor.
+ */
+export function privacyOptions(cmd: Command, base?: () => PrivacyConfig | undefined): Command {
   cmd
     .option('--encrypt <groups>', 'encrypt field groups before output: comma list of ips, uris, call_id, user, user_agent, or all')
     .option('--ip-mode <mode>', 'address encryption: prefix (Crypto-PAn, subnets stay subnets) or full (ipcrypt, no prefix relation)');
   keyOptions(cmd, 'the first key encrypts');
   cmd.hook('preAction', (thisCommand) => {
     try {
-      buildEncryptor(thisCommand.opts<PrivacyCliOptions>());
+      buildEncryptor(thisCommand.opts<PrivacyCliOptions>(), base?.());
     } catch (err) {
       if (err instanceof PrivacyConfigError || err instanceof KeyError) thisCommand.error(`sipsentry: ${err.message}`, { exitCode: EXIT_USAGE, code: 'sipsentry.privacy' });
       throw err;
@@ -79,18 +83,19 @@ export function privacyConfigFromOptions(opts: PrivacyCliOptions, base?: Privacy
   return cfg;
 }
 
-const built = new WeakMap<object, Encryptor | null>();
+const built = new WeakMap<object, { base: PrivacyConfig | undefined; enc: Encryptor | null }>();
 
 /**
- * The encryptor the options ask for, or null without `--encrypt`. Built once per options object
- * (a passphrase costs a scrypt run). Throws PrivacyConfigError / KeyError with a message fit for
- * the user; `privacyOptions` already reports those before the action runs.
+ * The encryptor the options (over the configuration's `privacy` section, if given) ask for, or
+ * null when no group is on. Built once per options object and section (a passphrase costs a scrypt
+ * run). Throws PrivacyConfigError / KeyError with a message fit for the user; `privacyOptions`
+ * already reports those before the action runs.
  */
 export function buildEncryptor(opts: PrivacyCliOptions, base?: PrivacyConfig): Encryptor | null {
   const known = built.get(opts);
-  if (known !== undefined) return known;
+  if (known !== undefined && known.base === base) return known.enc;
   const enc = encryptorFromConfig(privacyConfigFromOptions(opts, base));
-  built.set(opts, enc);
+  built.set(opts, { base, enc });
   return enc;
 }
 

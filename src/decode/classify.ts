@@ -13,6 +13,35 @@ const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const VERSION = Buffer.from('SIP/2.0', 'latin1');
 
 /**
+ * The value of a Content-Length (or compact `l`) header when it is the last header line before
+ * `headerEnd` (the CRLFCRLF), else -1. Only a quick look at the line's own bytes.
+ */
+function trailingContentLength(buf: Buffer, start: number, headerEnd: number): number {
+  let p = headerEnd;
+  let n = 0;
+  let scale = 1;
+  // digits, backwards
+  while (p > start && buf[p - 1] >= 0x30 && buf[p - 1] <= 0x39 && scale <= 1e6) {
+    n += (buf[p - 1] - 0x30) * scale;
+    scale *= 10;
+    p--;
+  }
+  if (scale === 1) return -1;
+  while (p > start && (buf[p - 1] === SP || buf[p - 1] === HT)) p--;
+  if (p <= start || buf[p - 1] !== 0x3a) return -1; // ':'
+  p--;
+  while (p > start && (buf[p - 1] === SP || buf[p - 1] === HT)) p--;
+  const nameEnd = p;
+  while (p > start && buf[p - 1] !== LF) p--;
+  const len = nameEnd - p;
+  if (len === 1) return (buf[p] | 0x20) === 0x6c ? n : -1; // 'l'
+  if (len !== 14) return -1;
+  for (let i = 0; i < 14; i++) if ((buf[p + i] | 0x20) !== CONTENT_LENGTH[i]) return -1;
+  return n;
+}
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+
+/**
  * Short all-zero or all-blank datagrams count as keep-alives too: several phones and NAT helpers
  * refresh their UDP binding with a few zero bytes (the shared zeek capture has a 4-byte one on
  * 5060) or a few spaces (the shared suricata capture has a 5-space one every 30 s) instead of the
@@ -95,6 +124,13 @@ export class DatagramClassifier {
     // "SIP/2.0", after the header; without one the datagram is one message.
     const he = buf.indexOf(CRLFCRLF, pos);
     if (he >= 0 && he + 4 <= end) {
+      // Cheaper still: no body at all, or a last header line "Content-Length: N" (where most stacks
+      // put it) that accounts for exactly the bytes left: then the datagram is one message.
+      const bodyLen = end - he - 4;
+      if (bodyLen === 0 || trailingContentLength(buf, pos, he) === bodyLen) {
+        this.emitter.emit(ctx, 'sip', buf, pos, end, skipped);
+        return;
+      }
       const v = he + 4 < end ? buf.indexOf(VERSION, he + 4) : -1;
       if (v < 0 || v + VERSION.length > end) {
         this.emitter.emit(ctx, 'sip', buf, pos, end, skipped);

@@ -91,6 +91,7 @@ export function toEcs(e: TrackEvent): EcsDocument {
   if (e.payloadPrefix !== null) sip.payload_prefix = e.payloadPrefix;
   if (e.trace !== null && e.trace !== '') sip.msg_trace = e.trace;
   if (e.encap.length > 0) sip.encap = e.encap.join('/');
+  if (e.keyId !== null) sip.key_id = e.keyId;
   const r = e.rate;
   if (r !== null) {
     sip.rate = {

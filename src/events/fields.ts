@@ -56,6 +56,7 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'sip.payload_prefix', type: 'keyword', ecs: false, description: 'msg-probe: first 16 bytes of the payload, hex.' },
   { name: 'sip.msg_trace', type: 'keyword', ecs: false, description: 'Compact trace, `>` from the creator, `<` towards it, `{n}` retransmissions, e.g. `>INVITE <407 >ACK >INVITE <100 <180 <200 >ACK >BYE`.' },
   { name: 'sip.encap', type: 'keyword', ecs: false, description: 'Layers peeled to reach the SIP message, e.g. eth/vlan/ipv4/udp or eth/ipv4/udp/hep3.' },
+  { name: 'sip.key_id', type: 'keyword', ecs: false, description: 'Set when fields are encrypted (docs/privacy.md): `<key id>/<groups>`, e.g. `3f9a1c0b/ips,uris,call_id,user,user_agent` (`,ip-full` when addresses use the non-prefix-preserving mode); absent on plaintext events.' },
   { name: 'sip.rate.state', type: 'keyword', ecs: false, description: 'Rate limiting (docs/lean.md): `exceeded` on an emitted over-limit occurrence; `calm`, `evicted` or `end` on the summary closing an episode.' },
   { name: 'sip.rate.exceeded', type: 'long', ecs: false, description: 'Over-limit occurrences of this (type, client IP) key in the episode so far, this one included.' },
   { name: 'sip.rate.suppressed', type: 'long', ecs: false, description: 'Occurrences suppressed since the previous document of this episode.' },

@@ -271,6 +271,10 @@ export function eventToJson(e: TrackEvent): string {
     o += (first ? '{"encap":"' : ',"encap":"') + jsonStringBody(e.encap.join('/')) + '"';
     first = false;
   }
+  if (e.keyId !== null) {
+    o += (first ? '{"key_id":"' : ',"key_id":"') + jsonStringBody(e.keyId) + '"';
+    first = false;
+  }
   const r = e.rate;
   if (r !== null) {
     o += (first ? '{"rate":{"state":"' : ',"rate":{"state":"') + jsonStringBody(r.state);

@@ -85,6 +85,8 @@ export class TrackEvent {
   bytes: number | null = null;
   payloadPrefix: string | null = null;
   encap: readonly string[] = [];
+  /** Set by field encryption (src/privacy): key id and encrypted groups; null on plaintext events. */
+  keyId: string | null = null;
   /** Set by the guard's rate limiter; null for events that were not rate-limited. */
   rate: RateInfo | null = null;
 

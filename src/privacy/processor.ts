@@ -1,0 +1,154 @@
+import type { TrackEvent } from '../track/track-event.js';
+import { DEFAULT_CACHE_SIZE, RecentCache } from './cache.js';
+import { FieldCiphers } from './ciphers.js';
+import { loadKeys, type Group, type IpMode, type PrivacyConfig } from './config.js';
+import type { MasterKey } from './keys.js';
+import { isPlainErrorCode, isPlainErrorMessage, isPlainMethod, isPlainReason, mapTrace } from './residual.js';
+import { formatScheme } from './scheme.js';
+
+export interface EncryptorOptions {
+  groups: readonly Group[];
+  key: MasterKey;
+  ipMode?: IpMode;
+  cacheSize?: number;
+}
+
+/** Rewrites one event's sensitive fields in place; also carries what a caller may need to show or reuse. */
+export interface Encryptor {
+  (e: TrackEvent): void;
+  /** The key-id field value stamped on every event, e.g. `3f9a1c0b/ips,uris,call_id,user,user_agent`. */
+  readonly scheme: string;
+  readonly keyId: string;
+  readonly groups: readonly Group[];
+  /** The field ciphers, for other outputs that show the same values (API, stats, rate keys). */
+  readonly ciphers: FieldCiphers;
+  /** A counters snapshot with names that embed message content (extension methods) encrypted. */
+  counters(snapshot: Record<string, number>): Record<string, number>;
+  /** A copy of a stats document (`sipsentry.stats.counters` nested by name) with the same names encrypted. */
+  statsDocument<D extends object>(doc: D): D;
+  /**
+   * The lists of the end-of-run summary (tracker `finish()`): Call-IDs, "METHOD Call-ID" and
+   * "AoR contact", with the parts of the enabled groups encrypted, for log lines.
+   */
+  summaryLists(lists: SummaryLists): SummaryLists;
+}
+
+export interface SummaryLists {
+  calls: string[];
+  bindings: string[];
+  pending: string[];
+}
+
+/** The event with the key-id field (added to TrackEvent by the events stage as `keyId`). */
+type KeyedEvent = TrackEvent & { keyId?: string | null };
+
+const REQUESTS = 'sip.requests.';
+
+/**
+ * The privacy processor: applied to each TrackEvent before serialisation, it replaces the values
+ * of the enabled groups with their ciphertexts and stamps the key id.
+ *   ips        client.ip, server.ip (new Endpoint objects: the tracker's own stay untouched)
+ *   uris       from, to, request URI, contact, PAI (user and host apart), and the digest realm
+ *   call_id    Call-ID
+ *   user       user.name (digest username or URI user: same cipher as URI user parts)
+ *   user_agent User-Agent (UAC) and Server/User-Agent (UAS)
+ * With any group on, residual fields that could quote plaintext are encrypted unless they are
+ * one of the fixed texts (residual.ts): reason phrase, error message and code, extension methods
+ * (field and message trace), payload prefix.
+ */
+export function createEncryptor(opts: EncryptorOptions): Encryptor {
+  if (opts.groups.length === 0) throw new RangeError('createEncryptor: no field group to encrypt');
+  const ipMode = opts.ipMode ?? 'prefix';
+  const c = new FieldCiphers(opts.key, ipMode, opts.cacheSize ?? DEFAULT_CACHE_SIZE);
+  const g = new Set(opts.groups);
+  const ips = g.has('ips');
+  const uris = g.has('uris');
+  const callIds = g.has('call_id');
+  const users = g.has('user');
+  const agents = g.has('user_agent');
+  const scheme = formatScheme(opts.key.id, opts.groups, ipMode);
+  const method = (m: string): string => (isPlainMethod(m) ? m : c.text(m));
+  const traces = new RecentCache<string>(1024);
+
+  const encrypt = (ev: TrackEvent): void => {
+    const e = ev as KeyedEvent;
+    // Never twice: a second pass would encrypt ciphertext, which no key decrypts back to plaintext.
+    if (e.keyId === scheme) return;
+    if (ips) {
+      if (e.client !== null) e.client = { ip: c.ip(e.client.ip), port: e.client.port };
+      if (e.server !== null) e.server = { ip: c.ip(e.server.ip), port: e.server.port };
+    }
+    if (uris) {
+      // From = To (registrations) and To = request URI are common: reuse rather than look up again.
+      const from = e.from;
+      const to = e.to;
+      if (from !== null) e.from = c.uri(from);
+      if (to !== null) e.to = to === from ? e.from : c.uri(to);
+      if (e.requestUri !== null) e.requestUri = e.requestUri === to ? e.to : c.uri(e.requestUri);
+      if (e.contact !== null) e.contact = c.uri(e.contact);
+      if (e.pai !== null) e.pai = e.pai === from ? e.from : c.uri(e.pai);
+      if (e.realm !== null) e.realm = c.realm(e.realm);
+    }
+    if (callIds && e.callId !== null) e.callId = c.callId(e.callId);
+    if (users && e.user !== null) e.user = c.user(e.user);
+    if (agents) {
+      if (e.userAgent !== null) e.userAgent = c.userAgent(e.userAgent);
+      if (e.serverAgent !== null) e.serverAgent = c.userAgent(e.serverAgent);
+    }
+    if (e.method !== null && !isPlainMethod(e.method)) e.method = c.text(e.method);
+    if (e.reason !== null && !isPlainReason(e.reason)) e.reason = c.text(e.reason);
+    if (e.errorMessage !== null && !isPlainErrorMessage(e.errorMessage)) e.errorMessage = c.text(e.errorMessage);
+    if (e.errorCode !== null && !isPlainErrorCode(e.errorCode)) e.errorCode = c.text(e.errorCode);
+    if (e.payloadPrefix !== null) e.payloadPrefix = c.text(e.payloadPrefix);
+    if (e.trace !== null && e.trace !== '') {
+      let t = traces.get(e.trace);
+      if (t === undefined) {
+        t = mapTrace(e.trace, method);
+        traces.set(e.trace, t);
+      }
+      e.trace = t;
+    }
+    e.keyId = scheme;
+  };
+
+  const counters = (snapshot: Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(snapshot)) {
+      if (k.startsWith(REQUESTS) && !isPlainMethod(k.slice(REQUESTS.length))) out[REQUESTS + c.text(k.slice(REQUESTS.length))] = v;
+      else out[k] = v;
+    }
+    return out;
+  };
+
+  const statsDocument = <D extends object>(doc: D): D => {
+    const out = structuredClone(doc);
+    const sip = (out as { sipsentry?: { stats?: { counters?: { sip?: { requests?: Record<string, unknown> } } } } }).sipsentry?.stats?.counters?.sip;
+    const req = sip?.requests;
+    if (sip && req && typeof req === 'object') {
+      const renamed: Record<string, unknown> = {};
+      for (const [m, v] of Object.entries(req)) renamed[m === 'value' || isPlainMethod(m) ? m : c.text(m)] = v;
+      sip.requests = renamed;
+    }
+    return out;
+  };
+
+  const uriOf = (u: string): string => (uris ? c.uri(u) : u);
+  const callIdOf = (id: string): string => (callIds ? c.callId(id) : id);
+  const summaryLists = (l: SummaryLists): SummaryLists => ({
+    calls: l.calls.map(callIdOf),
+    bindings: l.bindings.map((b) => b.split(' ').map(uriOf).join(' ')),
+    pending: l.pending.map((p) => {
+      const sp = p.indexOf(' ');
+      return sp < 0 ? callIdOf(p) : method(p.slice(0, sp)) + ' ' + callIdOf(p.slice(sp + 1));
+    }),
+  });
+
+  return Object.assign(encrypt, { scheme, keyId: opts.key.id, groups: [...opts.groups], ciphers: c, counters, statsDocument, summaryLists });
+}
+
+/** The encryptor a configuration asks for (keys loaded from its sources), or null when no group is on. */
+export function encryptorFromConfig(cfg: PrivacyConfig, env: NodeJS.ProcessEnv = process.env): Encryptor | null {
+  if (cfg.groups.length === 0) return null;
+  const keys = loadKeys(cfg.key, env);
+  return createEncryptor({ groups: cfg.groups, key: keys[0]!, ipMode: cfg.ipMode, cacheSize: cfg.cacheSize });
+}

@@ -66,10 +66,8 @@ async function decodeParse(): Promise<{ msgs: number; seconds: number }> {
     if (p.kind !== 'sip') return;
     const m = parseSipMessage(p.buf, p.start, p.end);
     msgs++;
-    // Read what the tracker reads, so lazy getters are part of the measurement.
-    const cid = m.callId;
-    const cs = m.cseq;
-    sink += (cid?.length ?? 0) + (cs?.num ?? 0) + (m.from?.tag?.length ?? 0) + (m.to?.tag?.length ?? 0) + (m.topVia?.branch?.length ?? 0);
+    // The same output tshark is asked for below: every message's Call-ID.
+    sink += m.callId?.length ?? 0;
   };
   const chain = new DecodeChain(defaultDecodeOptions, new Counters(), onPayload);
   const t = performance.now();
@@ -100,8 +98,8 @@ for (let i = 0; i < 3; i++) {
   if (r.seconds < best.seconds) best = r;
 }
 const dpRate = best.msgs / best.seconds;
-console.log(`file → decode → parse → common getters: ${best.msgs} messages in ${best.seconds.toFixed(3)} s = ${Math.round(dpRate).toLocaleString('en')} msg/s`);
-results.fileDecodeParseGetters = { messages: best.msgs, seconds: best.seconds, perSecond: Math.round(dpRate) };
+console.log(`file → decode → parse → Call-ID: ${best.msgs} messages in ${best.seconds.toFixed(3)} s = ${Math.round(dpRate).toLocaleString('en')} msg/s`);
+results.fileDecodeParseCallId = { messages: best.msgs, seconds: best.seconds, perSecond: Math.round(dpRate) };
 
 // One core, no I/O: decode + parse (the index; strings stay lazy), then with the common getters.
 const whole = readFileSync(capture);
@@ -138,7 +136,7 @@ if (tshark) {
   const seconds = (performance.now() - t) / 1000;
   const lines = r.stdout.toString().split('\n').filter((l) => l.length > 0).length;
   console.log(`tshark -Y sip -T fields -e sip.Call-ID: ${lines} messages in ${seconds.toFixed(2)} s = ${Math.round(lines / seconds).toLocaleString('en')} msg/s`);
-  console.log(`ratio file → decode+parse / tshark on the same file: ${(dpRate / (lines / seconds)).toFixed(1)}x (target ≥ 10x)`);
+  console.log(`ratio (file → Call-ID of every message) sipsentry / tshark: ${(dpRate / (lines / seconds)).toFixed(1)}x (target ≥ 10x)`);
   results.tshark = { messages: lines, seconds, perSecond: Math.round(lines / seconds), ratio: dpRate / (lines / seconds) };
 } else {
   console.log('tshark not installed: comparison skipped');

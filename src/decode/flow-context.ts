@@ -1,3 +1,4 @@
+import type { L4Packet } from './l4-packet.js';
 import type { PayloadKind, SipPayload, SipTransport } from './sip-payload.js';
 
 /**
@@ -17,6 +18,18 @@ export class FlowContext {
   hep: { version: number; captureId: number } | null = null;
   /** Non-SIP payloads on this flow are reported ('non-sip', 'keepalive', 'stun') instead of dropped. */
   sipFlow = false;
+
+  /** Takes time, addresses and layers from the packet that carries the payload. */
+  setFrom(p: L4Packet, encap: string[], sipFlow: boolean): void {
+    this.tsUs = p.tsUs;
+    this.ipVersion = p.ipVersion;
+    this.srcIp = p.srcIp;
+    this.srcPort = p.srcPort;
+    this.dstIp = p.dstIp;
+    this.dstPort = p.dstPort;
+    this.encap = encap;
+    this.sipFlow = sipFlow;
+  }
 }
 
 /** Builds one SipPayload per delivered unit and hands it to the sip stage. */

@@ -58,14 +58,7 @@ export class SctpDecoder {
 
   receive(p: L4Packet, sipFlow: boolean): void {
     const ctx = this.ctx;
-    ctx.tsUs = p.tsUs;
-    ctx.ipVersion = p.ipVersion;
-    ctx.srcIp = p.srcIp;
-    ctx.srcPort = p.srcPort;
-    ctx.dstIp = p.dstIp;
-    ctx.dstPort = p.dstPort;
-    ctx.encap = this.interner.intern(p.encap);
-    ctx.sipFlow = sipFlow;
+    ctx.setFrom(p, this.interner.intern(p.encap), sipFlow);
     const buf = p.buf;
     const end = p.end;
     let off = p.start;

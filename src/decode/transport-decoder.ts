@@ -130,14 +130,7 @@ export class TransportDecoder {
     }
     const flags = this.portFlags[p.srcPort] | this.portFlags[p.dstPort];
     const ctx = this.udpCtx;
-    ctx.tsUs = p.tsUs;
-    ctx.ipVersion = p.ipVersion;
-    ctx.srcIp = p.srcIp;
-    ctx.srcPort = p.srcPort;
-    ctx.dstIp = p.dstIp;
-    ctx.dstPort = p.dstPort;
-    ctx.encap = this.interner.intern(p.encap);
-    ctx.sipFlow = (flags & PortFlag.SIP) !== 0;
+    ctx.setFrom(p, this.interner.intern(p.encap), (flags & PortFlag.SIP) !== 0);
     const buf = p.buf;
     // HEP by port, or by its "HEP3" magic on any port (first byte tested before the magic).
     if ((flags & PortFlag.HEP) !== 0 || buf[s] === 0x48) {

@@ -7,6 +7,7 @@ import { indexTemplate } from '../events/fields.js';
 import { createGuard, type Guard } from '../guard/guard.js';
 import { buildEncryptor, privacyOptions, registerPrivacyCommands, type PrivacyCliOptions } from './privacy-commands.js';
 import type { TrackEvent } from '../track/track-event.js';
+import { defaultTrackOptions } from '../track/options.js';
 import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
 import { LineSink } from '../pipeline/line-sink.js';
 import { messageView } from '../pipeline/message-view.js';
@@ -19,6 +20,21 @@ const EXIT_USAGE = 2;
 
 function list(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
+interface TrackFlags {
+  callTimeout: number;
+  keepaliveWindow: number;
+  regExpiryGrace: number;
+  maxTransactions: number;
+  maxCalls: number;
+  maxBindings: number;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
 }
 
 function seconds(value: string): number {
@@ -79,9 +95,15 @@ const replay = program
   .option('--exclude <types>', 'event types not to write (comma list, e.g. msg-probe,other-ok); still counted', list, [])
   .option('--no-rate-limit', 'write every event, even during floods (rate limits with back-off are on by default)')
   .option('--stats-interval <seconds>', 'write a stats document this often (packet time); 0 = only at the end', seconds, 300)
+  .option('--call-timeout <seconds>', 'an established call silent this long ends with originator timeout', seconds, defaultTrackOptions.callTimeout)
+  .option('--keepalive-window <seconds>', 'repeated successful OPTIONS pings within this window are keep-alives', seconds, defaultTrackOptions.keepaliveWindow)
+  .option('--reg-expiry-grace <seconds>', 'grace after a binding\'s expiry before reg-expired', seconds, defaultTrackOptions.regExpiryGrace)
+  .option('--max-transactions <n>', 'transactions tracked at once (more are counted, not tracked)', count, defaultTrackOptions.maxTransactions)
+  .option('--max-calls <n>', 'calls tracked at once', count, defaultTrackOptions.maxCalls)
+  .option('--max-bindings <n>', 'registration bindings tracked at once', count, defaultTrackOptions.maxBindings)
   .option('--stats', 'print every counter in the summary')
   .option('-q, --quiet', 'no summary on stderr')
-  .action(async (captures: string[], opts: PrivacyCliOptions & { output: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
+  .action(async (captures: string[], opts: PrivacyCliOptions & TrackFlags & { output: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
     const counters = new Counters();
     // Encryption happens at the single write point, after the guard, so its summaries are covered too.
     const enc = buildEncryptor(opts);
@@ -100,7 +122,19 @@ const replay = program
     let clock = () => 0;
     const result = await replayFiles(
       captures,
-      { ...defaultReplayOptions, settle: opts.settle },
+      {
+        ...defaultReplayOptions,
+        settle: opts.settle,
+        track: {
+          ...defaultTrackOptions,
+          callTimeout: opts.callTimeout,
+          keepaliveWindow: opts.keepaliveWindow,
+          regExpiryGrace: opts.regExpiryGrace,
+          maxTransactions: opts.maxTransactions,
+          maxCalls: opts.maxCalls,
+          maxBindings: opts.maxBindings,
+        },
+      },
       (e) => {
         const kept = guard.run(e);
         if (kept !== null) write(kept);

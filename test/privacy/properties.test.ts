@@ -14,7 +14,8 @@ import { normalizeUri } from '../../src/privacy/uri.js';
 import { parseUri } from '../../src/sip/uri.js';
 import { KEY_A, KEY_B } from './helpers.js';
 
-const RUNS = { numRuns: 300 };
+// Seeded so CI runs are reproducible; change the seed to explore further.
+const RUNS = { numRuns: 300, seed: 5297 };
 const prefixMode = new FieldCiphers(KEY_A, 'prefix');
 const fullMode = new FieldCiphers(KEY_A, 'full');
 const otherKey = new FieldCiphers(KEY_B, 'prefix');
@@ -217,7 +218,8 @@ describe('authenticated values (Call-ID, User-Agent, hosts, residual text)', () 
   });
   it('host names are case-folded and become valid host names under .invalid', () => {
     fc.assert(
-      fc.property(fc.array(LABEL, { minLength: 1, maxLength: 6 }).map((l) => l.join('.')), (h) => {
+      // Dotted quads are addresses, which the address cipher handles (tested above), not host names.
+      fc.property(fc.array(LABEL, { minLength: 1, maxLength: 6 }).map((l) => l.join('.')).filter((h) => !/^\d+(\.\d+){3}$/.test(h)), (h) => {
         const e = prefixMode.host(h);
         assert.equal(e, prefixMode.host(h.toUpperCase()));
         assert.match(e, /^(?:[a-z2-7]{1,63}\.)+invalid$/);

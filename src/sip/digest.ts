@@ -64,6 +64,22 @@ function nextAuthParam(buf: Buffer, p: number, end: number): number {
   return r < end ? r + 1 : end;
 }
 
+/**
+ * Walks the comma-separated auth-params after the scheme (RFC 3261 §25.1 digest-response /
+ * digest-cln), calling `visit` with the name range for each parameter that has a value; PARAM
+ * holds the value during the call.
+ */
+function forEachAuthParam(buf: Buffer, end: number, visit: (nameStart: number, nameEnd: number) => void): void {
+  let p = schemeEnd;
+  while (p < end) {
+    p = skipLws(buf, p, end);
+    if (p >= end) break;
+    const next = nextAuthParam(buf, p, end);
+    if (PARAM.nameEnd > PARAM.nameStart && PARAM.valueStart >= 0) visit(PARAM.nameStart, PARAM.nameEnd);
+    p = next;
+  }
+}
+
 export function parseCredentials(
   src: TextSource,
   start: number,
@@ -87,28 +103,19 @@ export function parseCredentials(
     cnonce: null,
     opaque: null,
   };
-  let p = schemeEnd;
-  while (p < end) {
-    p = skipLws(buf, p, end);
-    if (p >= end) break;
-    const next = nextAuthParam(buf, p, end);
-    const ns = PARAM.nameStart;
-    const ne = PARAM.nameEnd;
-    if (ne > ns && PARAM.valueStart >= 0) {
-      // First occurrence wins, like every other repeated parameter here.
-      if (equalsLower(buf, ns, ne, 'username')) out.username ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'realm')) out.realm ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'nonce')) out.nonce ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'uri')) out.uri ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'response')) out.response ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'algorithm')) out.algorithm ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'qop')) out.qop ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'nc')) out.nc ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'cnonce')) out.cnonce ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'opaque')) out.opaque ??= paramValue(src);
-    }
-    p = next;
-  }
+  // First occurrence wins, like every other repeated parameter here.
+  forEachAuthParam(buf, end, (ns, ne) => {
+    if (equalsLower(buf, ns, ne, 'username')) out.username ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'realm')) out.realm ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'nonce')) out.nonce ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'uri')) out.uri ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'response')) out.response ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'algorithm')) out.algorithm ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'qop')) out.qop ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'nc')) out.nc ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'cnonce')) out.cnonce ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'opaque')) out.opaque ??= paramValue(src);
+  });
   return out;
 }
 
@@ -133,30 +140,21 @@ export function parseChallenge(
     domain: null,
   };
   let staleSeen = false;
-  let p = schemeEnd;
-  while (p < end) {
-    p = skipLws(buf, p, end);
-    if (p >= end) break;
-    const next = nextAuthParam(buf, p, end);
-    const ns = PARAM.nameStart;
-    const ne = PARAM.nameEnd;
-    if (ne > ns && PARAM.valueStart >= 0) {
-      if (equalsLower(buf, ns, ne, 'realm')) out.realm ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'nonce')) out.nonce ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'stale')) {
-        if (!staleSeen) {
-          staleSeen = true;
-          // Leniency: some stacks quote the value ("true"); it is accepted as well.
-          const vs = PARAM.quoted ? PARAM.valueStart + 1 : PARAM.valueStart;
-          const ve = PARAM.quoted ? PARAM.valueEnd - 1 : PARAM.valueEnd;
-          out.stale = equalsLower(buf, vs, ve, 'true');
-        }
-      } else if (equalsLower(buf, ns, ne, 'algorithm')) out.algorithm ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'qop')) out.qop ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'opaque')) out.opaque ??= paramValue(src);
-      else if (equalsLower(buf, ns, ne, 'domain')) out.domain ??= paramValue(src);
-    }
-    p = next;
-  }
+  forEachAuthParam(buf, end, (ns, ne) => {
+    if (equalsLower(buf, ns, ne, 'realm')) out.realm ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'nonce')) out.nonce ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'stale')) {
+      if (!staleSeen) {
+        staleSeen = true;
+        // Leniency: some stacks quote the value ("true"); it is accepted as well.
+        const vs = PARAM.quoted ? PARAM.valueStart + 1 : PARAM.valueStart;
+        const ve = PARAM.quoted ? PARAM.valueEnd - 1 : PARAM.valueEnd;
+        out.stale = equalsLower(buf, vs, ve, 'true');
+      }
+    } else if (equalsLower(buf, ns, ne, 'algorithm')) out.algorithm ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'qop')) out.qop ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'opaque')) out.opaque ??= paramValue(src);
+    else if (equalsLower(buf, ns, ne, 'domain')) out.domain ??= paramValue(src);
+  });
   return out;
 }

@@ -149,7 +149,7 @@ if (tshark) {
 }
 
 // Micro-benchmarks that mirror the source tree.
-for (const micro of ['sip/parse.bench.js', 'decode/network.bench.js', 'decode/transport.bench.js', 'events/ndjson.bench.js', 'guard/rate.bench.js', 'privacy/encrypt.bench.js']) {
+for (const micro of ['sip/parse.bench.js', 'decode/network.bench.js', 'decode/transport.bench.js', 'events/ndjson.bench.js', 'guard/rate.bench.js', 'privacy/encrypt.bench.js', 'capture/hep.bench.js', 'outputs/sqlite.bench.js', 'outputs/postgres.bench.js']) {
   const file = join(here, micro);
   if (!existsSync(file)) continue;
   console.log(`\n# ${micro}`);

@@ -82,8 +82,11 @@ bg() {
 
 # ---------------------------------------------------------------- kamailio and tcpdump
 start_kamailio() {
+  local hep=()
+  # LAB_HEP=IP:PORT: Kamailio also mirrors every message it receives and sends there as HEP3 (siptrace).
+  [ -n "${LAB_HEP:-}" ] && hep=(-A WITH_HEP -A "HEP_URI=\"sip:$LAB_HEP\"")
   bg kamailio kamailio -f "$LAB_DIR/kamailio/kamailio.cfg" -DD -E -Y "$WORK" -P "$WORK/kamailio.pid" \
-    -A "LAB_DIR=\"$WORK\"" -m 256 -M 16
+    -A "LAB_DIR=\"$WORK\"" "${hep[@]}" -m 256 -M 16
   KAM_PID=$BG_PID
   for _ in $(seq 1 50); do
     grep -q 'LAB users 1000..1039 loaded' "$WORK/kamailio.out" 2>/dev/null && break
@@ -165,8 +168,40 @@ phone_register() {
 # ---------------------------------------------------------------- runs
 source "$LAB_DIR/runs.sh"
 
+# LAB_PROBES=FILE: one command per line, each started inside the namespace before the traffic
+# (e.g. a live sipsentry) and stopped with SIGTERM after it; each must then exit with code 0.
+PROBE_PIDS=()
+start_probes() {
+  [ -n "${LAB_PROBES:-}" ] || return 0
+  local i=0 line
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    i=$((i + 1))
+    bg "probe$i" bash -c "exec $line"
+    PROBE_PIDS+=("$BG_PID")
+  done < "$LAB_PROBES"
+  sleep "${LAB_PROBE_WARMUP:-2}"
+  for pid in "${PROBE_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || die "probe did not start: $(tail -5 "$WORK"/probe*.out)"; done
+  log "${#PROBE_PIDS[@]} probe(s) running"
+}
+stop_probes() {
+  local i=0 pid rc
+  [ ${#PROBE_PIDS[@]} -gt 0 ] || return 0
+  # LAB_PROBE_LINGER=S: let live probes run on after the traffic so timer-decided outcomes (expiry) fall due.
+  sleep "${LAB_PROBE_LINGER:-0}"
+  for pid in "${PROBE_PIDS[@]}"; do
+    i=$((i + 1))
+    kill -TERM "$pid" 2>/dev/null || true
+    rc=0
+    wait "$pid" || rc=$?
+    echo "$rc" > "$WORK/probe$i.rc"
+    [ "$rc" = 0 ] || die "probe $i ended with code $rc: $(tail -5 "$WORK/probe$i.out")"
+  done
+}
+
 start_kamailio
 start_tcpdump
+start_probes
 log "run $NAME starts"
 "run_$NAME"
 log "run $NAME traffic done; stopping"
@@ -175,6 +210,7 @@ log "run $NAME traffic done; stopping"
 sleep 1.5
 kill "$KAM_PID"; wait "$KAM_PID" 2>/dev/null || true
 sleep 0.5
+stop_probes
 kill "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null || true
 END_EPOCH=$(date +%s.%N)
 echo "{\"started\":$START_EPOCH,\"ended\":$END_EPOCH}" > "$WORK/times.json"

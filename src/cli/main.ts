@@ -13,6 +13,8 @@ import { LineSink } from '../pipeline/line-sink.js';
 import { messageView } from '../pipeline/message-view.js';
 import { defaultReplayOptions, replayFiles, type FileResult } from '../pipeline/replay.js';
 import { parseSipMessage } from '../sip/parse.js';
+import { registerRunCommand } from './run-command.js';
+import { registerQueryCommand } from './query-command.js';
 
 /** Exit codes: 0 ok, 1 runtime failure (nothing could be read), 2 usage or configuration error. */
 const EXIT_RUNTIME = 1;
@@ -182,6 +184,8 @@ const replay = program
   });
 
 privacyOptions(replay);
+registerRunCommand(program, EXIT_USAGE);
+registerQueryCommand(program);
 registerPrivacyCommands(program);
 
 program

@@ -12,7 +12,7 @@ import type { SipTransport } from './sip-payload.js';
  * (vendor u16, type u16, length u16 including the 6-byte chunk header), big-endian, any order.
  * Chunk types used here (vendor 0): 1 IP family, 2 IP protocol, 3/4 IPv4 src/dst, 5/6 IPv6 src/dst,
  * 7/8 ports, 9/10 seconds/microseconds, 11 protocol type (1 = SIP), 12 capture agent id,
- * 15 payload, 16 compressed payload. Legacy HEP v1/v2 is decoded best-effort on HEP ports.
+ * 14 authentication key, 15 payload, 16 compressed payload. Legacy HEP v1/v2 is decoded best-effort on HEP ports.
  */
 
 export const HEP3_HEADER = 6;
@@ -74,9 +74,16 @@ export class HepDecoder {
     private readonly interner: PayloadEncapInterner,
     private readonly counters: Counters,
     private readonly maxMessageBytes: number,
+    authKey: string | null = null,
   ) {
     this.inner.sipFlow = true;
+    this.authKey = authKey === null || authKey === '' ? null : Buffer.from(authKey, 'utf8');
   }
+
+  /** Required key (chunk 14); null accepts every packet. */
+  private readonly authKey: Buffer | null;
+  private keyStart = -1;
+  private keyEnd = -1;
 
   /**
    * A datagram on a HEP port or starting with "HEP3". "For datagrams require total length ==
@@ -93,6 +100,11 @@ export class HepDecoder {
       return true;
     }
     if (!onHepPort) return false;
+    if (this.authKey !== null) {
+      // HEP v1/v2 cannot carry a key.
+      this.counters.inc('decode.hep.auth_failed');
+      return true;
+    }
     if (this.legacy(outer, buf, start, end)) return true;
     this.counters.inc('decode.hep.malformed');
     return true;
@@ -103,6 +115,10 @@ export class HepDecoder {
     this.counters.inc('decode.hep.packets');
     if (!this.parseChunks(buf, start + HEP3_HEADER, end)) {
       this.counters.inc('decode.hep.malformed');
+      return;
+    }
+    if (this.authKey !== null && !this.authorised(buf)) {
+      this.counters.inc('decode.hep.auth_failed');
       return;
     }
     if (this.protoType !== -1 && this.protoType !== HEP_PROTO_SIP) {
@@ -144,6 +160,13 @@ export class HepDecoder {
     this.classifier.deliver(ctx, pbuf, ps, pe);
   }
 
+  /** Chunk 14 equals the configured key (heplify-server compares the plain value). */
+  private authorised(buf: Buffer): boolean {
+    const key = this.authKey!;
+    if (this.keyStart < 0 || this.keyEnd - this.keyStart !== key.length) return false;
+    return buf.compare(key, 0, key.length, this.keyStart, this.keyEnd) === 0;
+  }
+
   private finishInner(outer: FlowContext, version: number, v6: boolean, ipProto: number, captureId: number): void {
     const ctx = this.inner;
     let t = 0;
@@ -171,6 +194,7 @@ export class HepDecoder {
     this.protoType = -1;
     this.captureId = 0;
     this.payloadStart = this.payloadEnd = -1;
+    this.keyStart = this.keyEnd = -1;
     this.compressed = false;
     while (p < end) {
       if (end - p < 6) return false;
@@ -223,6 +247,10 @@ export class HepDecoder {
             if (n === 4) this.captureId = buf.readUInt32BE(v);
             else if (n === 2) this.captureId = (buf[v] << 8) | buf[v + 1];
             else return false;
+            break;
+          case 14:
+            this.keyStart = v;
+            this.keyEnd = v + n;
             break;
           case 15:
           case 16:

@@ -47,7 +47,7 @@ export class TransportDecoder {
     const emitter = new PayloadEmitter(onPayload);
     const streamBytes = new ByteBudget();
     this.classifier = new DatagramClassifier(emitter, counters, maxMessageBytes);
-    this.hep = new HepDecoder(this.classifier, this.interner, counters, maxMessageBytes);
+    this.hep = new HepDecoder(this.classifier, this.interner, counters, maxMessageBytes, opts.hepAuthKey ?? null);
     this.sctp = new SctpDecoder(this.classifier, this.interner, counters, maxMessageBytes);
     const dispatcher = new StreamDispatcher(
       new SipStreamReceiver(emitter, counters, maxMessageBytes),
@@ -138,6 +138,27 @@ export class TransportDecoder {
     }
     this.classifier.deliver(ctx, buf, s, e);
   }
+
+  /**
+   * One HEP packet received by a listener (not captured): `peer` sent it to our `localPort`; its
+   * receive time stands in for the packet time when the HEP packet carries none.
+   */
+  hepPacket(buf: Buffer, start: number, end: number, rxUs: number, peerIp: string, peerPort: number, localPort: number): void {
+    try {
+      const ctx = this.hepCtx;
+      ctx.tsUs = rxUs;
+      ctx.ipVersion = peerIp.includes(':') ? 6 : 4;
+      ctx.srcIp = peerIp;
+      ctx.srcPort = peerPort;
+      ctx.dstPort = localPort;
+      if (!this.hep.datagram(ctx, buf, start, end, true)) this.counters.inc('decode.hep.malformed');
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  /** Outer context of received HEP packets: nothing was peeled to reach them. */
+  private readonly hepCtx = new FlowContext();
 
   private failed(err: unknown): void {
     this.lastError = err;

@@ -9,6 +9,8 @@ export interface TransportOptions {
   tlsPorts: number[];
   /** UDP datagrams / TCP streams on these ports are HEP (HEP3 is also recognised by magic on any UDP port). */
   hepPorts: number[];
+  /** When set, HEP3 packets must carry this authentication key (chunk 14); others are dropped and counted. */
+  hepAuthKey?: string | null;
   tcp: {
     /** Streams tracked at once; the least recently active one is evicted (counted) to make room. */
     maxStreams: number;

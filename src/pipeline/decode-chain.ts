@@ -60,6 +60,7 @@ export class DecodeChain {
     c.set('decode.packets.udp', this.udp);
     c.set('decode.packets.tcp', this.tcp);
     c.set('decode.packets.sctp', this.sctp);
+    if (this.hepPackets > 0) c.set('capture.hep.received', this.hepPackets);
   }
 
   /** Bound so it can be handed to a capture reader directly. */
@@ -86,6 +87,27 @@ export class DecodeChain {
 
   private lastLink = -1;
   private linkRun = 0;
+
+  /** A HEP packet from a listener: decoded straight from its TLVs (no link or IP layers). */
+  onHep(buf: Buffer, start: number, end: number, rxUs: number, peerIp: string, peerPort: number, localPort: number): void {
+    this.hepPackets++;
+    this.bytes += end - start;
+    this.transport.hepPacket(buf, start, end, rxUs, peerIp, peerPort, localPort);
+  }
+
+  private hepPackets = 0;
+
+  /**
+   * Live inputs go quiet: the wall clock stands in for packet time so fragments and idle streams
+   * still expire. Ignored when `nowUs` is not ahead of the last tick.
+   */
+  tick(nowUs: number): void {
+    if (this.nextTickUs < 0 || nowUs < this.nextTickUs) return;
+    this.network.tick(nowUs);
+    this.transport.tick(nowUs);
+    this.nextTickUs = nowUs + TICK_US;
+    this.publish();
+  }
 
   /** End of input: incomplete fragments counted, stream tails flushed. */
   finish(): void {

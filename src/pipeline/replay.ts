@@ -43,6 +43,36 @@ export function countMessage(counters: Counters, m: SipMessage): void {
   else counters.inc(RESPONSE_COUNTER[Math.floor(m.status / 100)] ?? 'sip.responses.other');
 }
 
+/** The sip stage in front of the tracker: parse, count, and hand each payload to the tracker. */
+export function payloadHandler(counters: Counters, tracker: Tracker): (p: SipPayload) => void {
+  return (p) => {
+    switch (p.kind) {
+      case 'sip': {
+        const m = parseSipMessage(p.buf, p.start, p.end);
+        counters.inc('sip.messages');
+        if (m.error !== null) {
+          counters.inc('sip.parse_errors');
+          tracker.onParseError(p, m);
+        } else {
+          countMessage(counters, m);
+          tracker.onMessage(p, m);
+        }
+        break;
+      }
+      case 'non-sip':
+        counters.inc('sip.non_sip');
+        tracker.onProbe(p);
+        break;
+      case 'keepalive':
+        counters.inc('sip.keepalives');
+        break;
+      case 'stun':
+        counters.inc('sip.stun');
+        break;
+    }
+  };
+}
+
 /**
  * Replays capture files through decode → parse → track and hands each stated fact to `onEvent`.
  * Files are read one after another on one packet clock (time never runs backwards).
@@ -71,35 +101,13 @@ export async function replayFiles(
   hooks.onTracker?.(tracker);
   const onTick = hooks.onTick;
   let nextTickUs = -1;
+  const handle = payloadHandler(counters, tracker);
   const onPayload = (p: SipPayload): void => {
     if (onTick !== undefined && p.tsUs >= nextTickUs) {
       if (nextTickUs >= 0) onTick(p.tsUs);
       nextTickUs = p.tsUs + TICK_US;
     }
-    switch (p.kind) {
-      case 'sip': {
-        const m = parseSipMessage(p.buf, p.start, p.end);
-        counters.inc('sip.messages');
-        if (m.error !== null) {
-          counters.inc('sip.parse_errors');
-          tracker.onParseError(p, m);
-        } else {
-          countMessage(counters, m);
-          tracker.onMessage(p, m);
-        }
-        break;
-      }
-      case 'non-sip':
-        counters.inc('sip.non_sip');
-        tracker.onProbe(p);
-        break;
-      case 'keepalive':
-        counters.inc('sip.keepalives');
-        break;
-      case 'stun':
-        counters.inc('sip.stun');
-        break;
-    }
+    handle(p);
   };
   const chain = new DecodeChain(opts.decode, counters, onPayload);
   const results: FileResult[] = [];

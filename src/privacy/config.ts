@@ -58,7 +58,7 @@ export function parseIpMode(s: string): IpMode {
   throw new PrivacyConfigError(`ip mode must be prefix or full, not "${s}"`);
 }
 
-const SECTION_KEYS = new Set(['encrypt', 'ip_mode', 'key_file', 'key_env', 'passphrase_env', 'salt', 'scrypt', 'cache_size']);
+const SECTION_KEYS = new Set(['encrypt', 'ipMode', 'keyFile', 'keyEnv', 'passphraseEnv', 'salt', 'scrypt', 'cacheSize']);
 const SECRET_KEYS = new Set(['key', 'master_key', 'passphrase', 'secret', 'password']);
 
 /** The `privacy` section of the configuration file (a parsed YAML/JSON object), validated. */
@@ -68,7 +68,7 @@ export function parsePrivacyConfig(section: unknown): PrivacyConfig {
   if (typeof section !== 'object' || Array.isArray(section)) throw new PrivacyConfigError('privacy: expected a mapping');
   const o = section as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (SECRET_KEYS.has(k)) throw new PrivacyConfigError(`privacy.${k}: secrets are not accepted in the configuration; use key_file, key_env or passphrase_env`);
+    if (SECRET_KEYS.has(k)) throw new PrivacyConfigError(`privacy.${k}: secrets are not accepted in the configuration; use keyFile, keyEnv or passphraseEnv`);
     if (!SECTION_KEYS.has(k)) throw new PrivacyConfigError(`privacy.${k}: unknown setting`);
   }
   if (o.encrypt !== undefined) {
@@ -77,14 +77,14 @@ export function parsePrivacyConfig(section: unknown): PrivacyConfig {
     }
     cfg.groups = parseGroups(o.encrypt as string | string[]);
   }
-  if (o.ip_mode !== undefined) cfg.ipMode = parseIpMode(String(o.ip_mode));
-  if (o.key_file !== undefined) {
-    const files = Array.isArray(o.key_file) ? o.key_file : [o.key_file];
-    if (!files.every((f) => typeof f === 'string' && f !== '')) throw new PrivacyConfigError('privacy.key_file: expected a path or a list of paths');
+  if (o.ipMode !== undefined) cfg.ipMode = parseIpMode(String(o.ipMode));
+  if (o.keyFile !== undefined) {
+    const files = Array.isArray(o.keyFile) ? o.keyFile : [o.keyFile];
+    if (!files.every((f) => typeof f === 'string' && f !== '')) throw new PrivacyConfigError('privacy.keyFile: expected a path or a list of paths');
     cfg.key.keyFiles = files as string[];
   }
-  cfg.key.keyEnv = optString(o, 'key_env');
-  cfg.key.passphraseEnv = optString(o, 'passphrase_env');
+  cfg.key.keyEnv = optString(o, 'keyEnv');
+  cfg.key.passphraseEnv = optString(o, 'passphraseEnv');
   cfg.key.salt = optString(o, 'salt');
   if (o.scrypt !== undefined) {
     const s = o.scrypt as Record<string, unknown>;
@@ -96,9 +96,9 @@ export function parsePrivacyConfig(section: unknown): PrivacyConfig {
     };
     cfg.key.scrypt = { N: num('n', DEFAULT_SCRYPT.N), r: num('r', DEFAULT_SCRYPT.r), p: num('p', DEFAULT_SCRYPT.p) };
   }
-  if (o.cache_size !== undefined) {
-    if (typeof o.cache_size !== 'number' || !Number.isInteger(o.cache_size) || o.cache_size < 16) throw new PrivacyConfigError('privacy.cache_size: expected an integer ≥ 16');
-    cfg.cacheSize = o.cache_size;
+  if (o.cacheSize !== undefined) {
+    if (typeof o.cacheSize !== 'number' || !Number.isInteger(o.cacheSize) || o.cacheSize < 16) throw new PrivacyConfigError('privacy.cacheSize: expected an integer ≥ 16');
+    cfg.cacheSize = o.cacheSize;
   }
   checkKeySource(cfg.key, cfg.groups.length > 0);
   return cfg;
@@ -115,7 +115,7 @@ function optString(o: Record<string, unknown>, k: string): string | null {
 export function checkKeySource(src: KeySource, required: boolean): void {
   if (src.passphraseEnv !== null && src.salt === null) throw new PrivacyConfigError('a passphrase needs a salt (privacy.salt / --salt), the same on every probe and reader');
   if (required && src.keyFiles.length === 0 && src.keyEnv === null && src.passphraseEnv === null) {
-    throw new PrivacyConfigError('encryption needs a key: key_file / --key-file, key_env / --key-env, or passphrase_env / --passphrase-env with salt / --salt');
+    throw new PrivacyConfigError('encryption needs a key: keyFile / --key-file, keyEnv / --key-env, or passphraseEnv / --passphrase-env with salt / --salt');
   }
 }
 
@@ -132,12 +132,12 @@ export function loadKeys(src: KeySource, env: NodeJS.ProcessEnv = process.env): 
 export function describePrivacyConfig(cfg: PrivacyConfig): Record<string, unknown> {
   return {
     encrypt: cfg.groups,
-    ip_mode: cfg.ipMode,
-    key_file: cfg.key.keyFiles,
-    key_env: cfg.key.keyEnv,
-    passphrase_env: cfg.key.passphraseEnv,
+    ipMode: cfg.ipMode,
+    keyFile: cfg.key.keyFiles,
+    keyEnv: cfg.key.keyEnv,
+    passphraseEnv: cfg.key.passphraseEnv,
     salt: cfg.key.salt === null ? null : '(set)',
     scrypt: cfg.key.scrypt,
-    cache_size: cfg.cacheSize,
+    cacheSize: cfg.cacheSize,
   };
 }

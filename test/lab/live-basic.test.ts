@@ -1,18 +1,22 @@
 /**
- * Runs the real-traffic lab's basic run (Kamailio + SIPp in a network namespace, about 35 s) and
+ * Runs the real-traffic lab's basic run (Kamailio + SIPp in a network namespace, about 45 s) and
  * checks that the new capture holds exactly the SIP messages the run's truth derived from the
  * proxy's and SIPp's own records, and that the expected events are the ones the scenarios define.
+ * Two live probes run beside it: `sipsentry run` capturing the namespace's loopback with a BPF
+ * filter, and `sipsentry run` receiving HEP from Kamailio's siptrace; both are stopped with SIGTERM
+ * and must each have written exactly the truth's events.
  * Skipped when kamailio, sipp, tcpdump or tshark are missing or when not running as root.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { countSipMessages } from '../../lab/src/check-counts.js';
 import { checkAgainstTruth } from './truth-match.js';
+import { compareNdjsonWithTruth } from './live-compare.js';
 
 function missingTools(): string[] {
   const missing: string[] = [];
@@ -43,10 +47,22 @@ const BASIC_EVENTS: Record<string, number> = {
   'reg-new': 12,
 };
 
-test('live lab run "basic": capture counts equal the derived truth and sipsentry states exactly the truth events', { skip: skipReason(), timeout: 240_000 }, async () => {
+test('live lab run "basic": capture counts equal the derived truth; replay, live capture and HEP each state exactly the truth events', { skip: skipReason(), timeout: 240_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'sipsentry-lab-test-'));
   try {
-    execFileSync('bash', [join(REPO_ROOT, 'lab', 'run.sh'), 'basic', out], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 220_000 });
+    const cli = `node ${join(REPO_ROOT, 'bin', 'sipsentry.js')}`;
+    const probes = join(out, 'probes.txt');
+    // The BPF keeps the lab's SIP ports and leaves out the HEP copies Kamailio sends from its SIP socket.
+    writeFileSync(probes, [
+      `${cli} run --interface lo --bpf "(udp port 5060 or tcp port 5060 or udp portrange 5070-5090) and not port 9060" --output ndjson:${join(out, 'live.ndjson')} --log-level warn`,
+      `${cli} run --hep 127.0.0.99:9060 --output ndjson:${join(out, 'hep.ndjson')} --log-level warn`,
+    ].join('\n') + '\n');
+    execFileSync('bash', [join(REPO_ROOT, 'lab', 'run.sh'), 'basic', out], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 220_000,
+      // Kamailio mirrors to the HEP probe; the probes run on 15 s past the traffic so the registration expiry (+30 s grace) falls due.
+      env: { ...process.env, LAB_HEP: '127.0.0.99:9060', LAB_PROBES: probes, LAB_PROBE_LINGER: '15' },
+    });
     const truth = JSON.parse(readFileSync(join(out, 'basic.truth.json'), 'utf8')) as {
       counts: { total: number; requests: Record<string, number>; responses: Record<string, number>; retransmissions: number; tshark_messages: number };
       events: { action: string }[];
@@ -65,6 +81,9 @@ test('live lab run "basic": capture counts equal the derived truth and sipsentry
     assert.equal(truth.events.length, Object.values(BASIC_EVENTS).reduce((a, b) => a + b, 0));
     // and sipsentry, replaying what the real stacks just did, states exactly those events
     assert.deepEqual(await checkAgainstTruth(join(out, 'basic.pcap'), join(out, 'basic.truth.json')), []);
+    // and so does the probe running live on the interface, and the one fed by Kamailio over HEP
+    assert.deepEqual(await compareNdjsonWithTruth(join(out, 'live.ndjson'), join(out, 'basic.pcap'), join(out, 'basic.truth.json')), [], 'live capture');
+    assert.deepEqual(await compareNdjsonWithTruth(join(out, 'hep.ndjson'), join(out, 'basic.pcap'), join(out, 'basic.truth.json')), [], 'HEP from Kamailio');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

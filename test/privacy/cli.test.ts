@@ -150,7 +150,7 @@ describe('--encrypt options (replay, run)', () => {
 
 describe('configuration file section under the options', () => {
   it('the section alone turns encryption on; options win over it', () => {
-    const section = parsePrivacyConfig({ encrypt: 'all', key_file: keyFileA });
+    const section = parsePrivacyConfig({ encrypt: 'all', keyFile: keyFileA });
     assert.equal(buildEncryptor({}, section)?.scheme, `${KEY_A.id}/ips,uris,call_id,user,user_agent`);
     assert.equal(buildEncryptor({ encrypt: 'none' }, section), null);
     assert.equal(buildEncryptor({ encrypt: 'ips', keyFile: [keyFileB] }, section)?.scheme, `${KEY_B.id}/ips`);

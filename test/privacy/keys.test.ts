@@ -88,11 +88,11 @@ describe('configuration section', () => {
   it('parses a section and loads its keys', () => {
     const f = join(dir, 'k1');
     writeFileSync(f, HEX_A + '\n');
-    const cfg = parsePrivacyConfig({ encrypt: ['ips', 'uris'], ip_mode: 'full', key_file: f, cache_size: 100 });
+    const cfg = parsePrivacyConfig({ encrypt: ['ips', 'uris'], ipMode: 'full', keyFile: f, cacheSize: 100 });
     assert.deepEqual(cfg.groups, ['ips', 'uris']);
     assert.equal(cfg.ipMode, 'full');
     assert.equal(loadKeys(cfg.key)[0]!.id, KEY_A.id);
-    const pp = parsePrivacyConfig({ encrypt: 'all', passphrase_env: 'PW', salt: 's', scrypt: { n: 1024 } });
+    const pp = parsePrivacyConfig({ encrypt: 'all', passphraseEnv: 'PW', salt: 's', scrypt: { n: 1024 } });
     assert.equal(loadKeys(pp.key, { PW: 'x' })[0]!.id, keyFromPassphrase('x', 's', 'p', FAST).id);
   });
   it('rejects secrets in the file, unknown settings, missing keys and a passphrase without salt', () => {
@@ -100,13 +100,13 @@ describe('configuration section', () => {
     assert.throws(() => parsePrivacyConfig({ passphrase: 'x' }), /secrets are not accepted/);
     assert.throws(() => parsePrivacyConfig({ encrypt: 'all', keyfile: 'x' }), /unknown setting/);
     assert.throws(() => parsePrivacyConfig({ encrypt: 'all' }), /needs a key/);
-    assert.throws(() => parsePrivacyConfig({ encrypt: 'all', passphrase_env: 'PW' }), /salt/);
+    assert.throws(() => parsePrivacyConfig({ encrypt: 'all', passphraseEnv: 'PW' }), /salt/);
     assert.deepEqual(parsePrivacyConfig({ encrypt: 'none' }).groups, []);
   });
   it('a dump shows where keys come from, never more', () => {
-    const cfg = parsePrivacyConfig({ encrypt: 'all', passphrase_env: 'PW', salt: 'site-salt' });
+    const cfg = parsePrivacyConfig({ encrypt: 'all', passphraseEnv: 'PW', salt: 'site-salt' });
     const dump = JSON.stringify(describePrivacyConfig(cfg));
-    assert.ok(dump.includes('"passphrase_env":"PW"'));
+    assert.ok(dump.includes('"passphraseEnv":"PW"'));
     assert.ok(!dump.includes('site-salt'));
   });
 });

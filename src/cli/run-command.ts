@@ -1,0 +1,204 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { Counters } from '../base/counters.js';
+import { createLog, LOG_LEVELS, type Log, type LogLevel } from '../base/log.js';
+import { HepListener, nowUs } from '../capture/hep-listener.js';
+import { LiveCapture } from '../capture/live-capture.js';
+import { readCapture } from '../capture/read-capture.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+import { OutputSet } from '../outputs/output-set.js';
+import { parsePrivacyConfig } from '../privacy/config.js';
+import { encryptorFromConfig } from '../privacy/processor.js';
+import { EventWriter } from '../pipeline/event-writer.js';
+import { parseOutputFlag } from '../pipeline/output-kinds.js';
+import { Probe } from '../pipeline/probe.js';
+import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
+import { fromEnv, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
+import { startHttpServer } from '../server/http-server.js';
+
+interface RunFlags {
+  config?: string;
+  E: string[];
+  interface: string[];
+  bpf?: string;
+  hep: string[];
+  output: string[];
+  http?: string;
+  file: string[];
+  logLevel?: string;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Command-line options as configuration settings (dotted keys), applied under the `-E` overrides. */
+function settingsFrom(flags: RunFlags): Array<[string, unknown]> {
+  const s: Array<[string, unknown]> = [];
+  if (flags.interface.length > 0) s.push(['inputs.interfaces', flags.interface.map((name) => (flags.bpf === undefined ? { name } : { name, bpf: flags.bpf }))]);
+  if (flags.hep.length > 0) s.push(['inputs.hep', flags.hep.map((listen) => ({ listen }))]);
+  if (flags.file.length > 0) s.push(['inputs.files', flags.file]);
+  if (flags.output.length > 0) {
+    // --output replaces the configured outputs: what the command line asks for is what runs.
+    const outputs: Record<string, unknown> = {};
+    for (const o of flags.output) {
+      const parsed = parseOutputFlag(o);
+      if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
+      let name = parsed.kind.kind;
+      for (let i = 2; name in outputs; i++) name = `${parsed.kind.kind}-${i}`;
+      outputs[name] = { type: parsed.kind.kind, ...parsed.options };
+    }
+    s.push(['outputs', outputs]);
+  }
+  if (flags.http !== undefined) s.push(['http.listen', flags.http]);
+  if (flags.logLevel !== undefined) s.push(['log.level', flags.logLevel]);
+  return s;
+}
+
+function load(flags: RunFlags): RunConfig {
+  return loadConfig(runConfigSchema, { file: flags.config ?? null, overrides: flags.E, settings: settingsFrom(flags) }).value;
+}
+
+export function registerRunCommand(program: Command, exitUsage: number): void {
+  program
+    .command('run')
+    .description('Run as a probe: capture from interfaces, receive HEP, read files; write events to the outputs until stopped (SIGTERM/SIGINT; SIGHUP reloads).')
+    .option('-c, --config <file>', 'YAML configuration (docs/configuration.md)')
+    .option('-E <key=value>', 'override one setting, e.g. -E track.callTimeout=2h (repeatable)', collect, [])
+    .option('-i, --interface <name>', 'capture on this interface (repeatable; `any` for all)', collect, [])
+    .option('--bpf <filter>', 'capture filter for the --interface captures (default: SIP ports, HEP, VXLAN, GTP-U, GRE, fragments)')
+    .option('--hep <host:port>', 'receive HEP on this address over UDP and TCP (repeatable)', collect, [])
+    .option('-o, --output <kind[:target]>', 'ndjson:-, ndjson:FILE, sqlite:FILE, postgres:URL, syslog:udp://H:P, elasticsearch:URL, opensearch:URL (repeatable; replaces configured outputs; default sqlite)', collect, [])
+    .option('--http <host:port>', 'serve the HTTP API and /metrics here (e.g. 127.0.0.1:8080)')
+    .option('-f, --file <capture>', 'read this capture file first (repeatable)', collect, [])
+    .option('--log-level <level>', `log level on stderr (${LOG_LEVELS.join(', ')})`)
+    .action(async (flags: RunFlags) => {
+      let cfg: RunConfig;
+      try {
+        cfg = load(flags);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`sipsentry: configuration error:\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}\n`);
+          process.exitCode = exitUsage;
+          return;
+        }
+        throw err;
+      }
+      const log = createLog(cfg.log.level as LogLevel);
+      try {
+        await runProbe(cfg, flags, log);
+      } catch (err) {
+        log.fatal({ err: (err as Error).message }, 'cannot run');
+        process.exitCode = (err as { usage?: boolean }).usage === true ? exitUsage : 1;
+      }
+    });
+}
+
+/** A start-up problem caused by the configuration (bad filter, unknown interface, missing secret): exit code 2. */
+function usage(err: unknown): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  (e as { usage?: boolean }).usage = true;
+  return e;
+}
+
+async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void> {
+  const counters = new Counters();
+  let enc;
+  let opts;
+  try {
+    enc = encryptorFromConfig(parsePrivacyConfig(cfg.privacy));
+    opts = probeOptions(cfg);
+  } catch (err) {
+    throw usage(err);
+  }
+  const outputs = new OutputSet({ counters, log }, outputSpecs(cfg));
+  const writer = new EventWriter(enc, (r) => outputs.push(r));
+  const probe = new Probe(opts, writer, counters);
+  probe.guard.addGauges('outputs', () => outputs.gauges());
+
+  // Files first, on their own packet clock.
+  for (const f of cfg.inputs.files) {
+    const summary = await readCapture(f, probe.onFrame);
+    if (summary.error !== null) log.error({ file: f, code: summary.error.code, offset: summary.error.offset }, summary.error.message);
+    log.info({ file: f, frames: summary.frames }, 'file read');
+  }
+  const captures = liveOptions(cfg).map((o) => new LiveCapture(o, probe.onFrame, counters, log));
+  const listeners = hepOptions(cfg).map((o) => new HepListener(o, probe.onHep, counters, log));
+  const live = captures.length + listeners.length > 0;
+  try {
+    for (const c of captures) c.start();
+    for (const l of listeners) await l.start();
+  } catch (err) {
+    for (const c of captures) c.stop();
+    for (const l of listeners) await l.stop();
+    await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
+    throw usage(err);
+  }
+
+  let http = null;
+  if (cfg.http.listen !== null) {
+    try {
+      const token = cfg.http.token ?? fromEnv(cfg.http.tokenEnv, 'http.tokenEnv');
+      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log);
+    } catch (err) {
+      for (const c of captures) c.stop();
+      for (const l of listeners) await l.stop();
+      await outputs.close({ timeoutMs: 0 });
+      throw usage(err);
+    }
+  }
+
+  const ticker = live ? setInterval(() => probe.tick(nowUs()), 1000) : null;
+  let stopping = false;
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: why }, 'stopping');
+    if (ticker !== null) clearInterval(ticker);
+    for (const c of captures) c.stop();
+    for (const l of listeners) await l.stop();
+    // Live: outcomes due by now are stated; files only: the clock settles past the last packet like replay.
+    probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
+    await http?.close();
+    await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
+    log.info({ counters: summary(counters) }, 'stopped');
+    // The capture library keeps a poll handle alive after close; everything is flushed by now.
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    // Files renamed by logrotate are reopened even when there is no configuration to reload.
+    void outputs.reopen();
+    if (flags.config === undefined) {
+      log.info('SIGHUP: outputs reopened; no configuration file to reload');
+      return;
+    }
+    void reload(flags, probe, outputs, log);
+  });
+  log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), outputs: outputs.names }, 'running');
+  if (!live) await stop('end of files');
+}
+
+/** SIGHUP: exclusions and outputs follow the file again; inputs, tracker state and counters stay. */
+async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Log): Promise<void> {
+  let cfg: RunConfig;
+  try {
+    cfg = load(flags);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'SIGHUP: configuration not reloaded');
+    return;
+  }
+  probe.guard.setExcluded(cfg.events.exclude);
+  try {
+    await outputs.reload(outputSpecs(cfg));
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'SIGHUP: outputs not reloaded');
+    return;
+  }
+  log.info({ exclude: cfg.events.exclude, outputs: outputs.names }, 'configuration reloaded');
+}
+
+function summary(c: Counters): Record<string, number> {
+  const s = c.snapshot();
+  const pick = ['capture.frames', 'capture.hep.received', 'sip.messages', 'sip.parse_errors'];
+  return Object.fromEntries(pick.map((k) => [k, s[k] ?? 0]));
+}

@@ -1,0 +1,106 @@
+import { Counters } from '../base/counters.js';
+import type { Frame } from '../capture/frame.js';
+import type { SipPayload } from '../decode/sip-payload.js';
+import { createGuard, type Guard } from '../guard/guard.js';
+import type { GuardConfig } from '../guard/options.js';
+import { Tracker } from '../track/tracker.js';
+import type { TrackOptions } from '../track/options.js';
+import type { TrackEvent } from '../track/track-event.js';
+import { DecodeChain, type DecodeOptions } from './decode-chain.js';
+import type { EventWriter } from './event-writer.js';
+import { payloadHandler } from './replay.js';
+
+export interface ProbeOptions {
+  decode: DecodeOptions;
+  track: TrackOptions;
+  guard: GuardConfig;
+  /**
+   * Live inputs: how far behind the wall clock the tracker's timers run when packets are scarce.
+   * Captured packets reach us a little late and slightly out of order (several interfaces, HEP
+   * senders); a timer must not fire before the reply that cancels it had a chance to arrive.
+   */
+  lagS: number;
+}
+
+/**
+ * The long-running data path of `sipsentry run`: every input (interfaces, HEP listeners, files)
+ * feeds one decode chain and one tracker; kept events go to the writer. Time comes from packets;
+ * when they are scarce, `tick(wallUs)` moves it on so calls time out and registrations expire
+ * while the network is quiet.
+ */
+export class Probe {
+  readonly counters: Counters;
+  readonly tracker: Tracker;
+  readonly guard: Guard;
+  private readonly chain: DecodeChain;
+  private readonly handle: (p: SipPayload) => void;
+  /** Largest packet time seen (µs). */
+  private lastPacketUs = 0;
+  private nextTickUs = -1;
+
+  constructor(
+    private readonly opts: ProbeOptions,
+    private readonly writer: EventWriter,
+    counters = new Counters(),
+  ) {
+    this.counters = counters;
+    this.guard = createGuard(opts.guard, counters);
+    this.tracker = new Tracker(opts.track, counters, (e: TrackEvent) => {
+      const kept = this.guard.run(e);
+      if (kept !== null) writer.event(kept);
+    });
+    this.guard.addGauges('track.tables', () => this.tracker.tables);
+    this.handle = payloadHandler(counters, this.tracker);
+    this.chain = new DecodeChain(opts.decode, counters, (p) => {
+      const ts = p.tsUs;
+      if (ts > this.lastPacketUs) this.lastPacketUs = ts;
+      // Policy runs on packet time too, so a burst is judged by when it happened, not when read.
+      if (ts >= this.nextTickUs) {
+        if (this.nextTickUs >= 0) this.advance(ts);
+        this.nextTickUs = ts + 1_000_000;
+      }
+      this.handle(p);
+    });
+  }
+
+  /** Packet time of the latest packet (µs; 0 before the first). */
+  get lastPacketTimeUs(): number {
+    return this.lastPacketUs;
+  }
+
+  /** Frames from an interface or a file. */
+  readonly onFrame = (f: Frame): void => {
+    this.chain.onFrame(f);
+  };
+
+  /** A packet from a HEP listener. */
+  readonly onHep = (buf: Buffer, start: number, end: number, rxUs: number, peerIp: string, peerPort: number, localPort: number): void => {
+    this.chain.onHep(buf, start, end, rxUs, peerIp, peerPort, localPort);
+  };
+
+  /** Live inputs, about once a second of wall time: the clock moves to max(packet time, wall − lag). */
+  tick(wallUs: number): void {
+    this.advance(Math.max(this.lastPacketUs, wallUs - this.opts.lagS * 1_000_000));
+  }
+
+  /** Timers, guard calm-downs and periodic stats up to `now`. */
+  private advance(now: number): void {
+    this.chain.tick(now);
+    this.tracker.advance(now);
+    for (const s of this.guard.tick(this.tracker.nowUs)) this.writer.event(s);
+    const st = this.guard.dueStats(this.tracker.nowUs);
+    if (st !== null) this.writer.document(st);
+  }
+
+  /**
+   * Shutdown: decoders flushed, the clock moved to `nowUs` (live: the wall clock; files only: the
+   * last packet plus the settle time), open rate-limit episodes summarised, a final stats document.
+   * Calls and registrations still alive stay unreported (nothing invented).
+   */
+  finish(nowUs: number): void {
+    this.chain.finish();
+    this.advance(Math.max(this.lastPacketUs, nowUs));
+    for (const s of this.guard.finish(this.tracker.nowUs)) this.writer.event(s);
+    if (this.tracker.nowUs > 0) this.writer.document(this.guard.stats(this.tracker.nowUs, true));
+  }
+}

@@ -1,0 +1,69 @@
+import type { HepListenerOptions } from '../capture/hep-listener.js';
+import type { LiveCaptureOptions } from '../capture/live-capture.js';
+import { defaultNetworkOptions } from '../decode/network-decoder.js';
+import { defaultTransportOptions } from '../decode/transport-options.js';
+import type { GuardConfig } from '../guard/options.js';
+import { defaultRateOptions } from '../guard/options.js';
+import { spoolSchema } from '../outputs/delivery.js';
+import type { OutputSpec } from '../outputs/output-set.js';
+import { defaultTrackOptions } from '../track/options.js';
+import type { DecodeOptions } from './decode-chain.js';
+import { OUTPUT_KINDS } from './output-kinds.js';
+import type { ProbeOptions } from './probe.js';
+import type { RunConfig } from './run-config.js';
+
+/** Secrets named by an environment variable are read here, once; a missing variable is a configuration error. */
+export function fromEnv(name: string | null, what: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (name === null) return null;
+  const v = env[name];
+  if (v === undefined || v === '') throw new Error(`${what}: environment variable ${name} is not set`);
+  return v;
+}
+
+export function decodeOptions(c: RunConfig): DecodeOptions {
+  const d = c.decode;
+  return {
+    network: { ...defaultNetworkOptions, vxlanPorts: d.vxlanPorts, gtpuPorts: d.gtpuPorts, genevePorts: d.genevePorts, fragments: { ...defaultNetworkOptions.fragments, maxSets: d.fragmentSets } },
+    transport: {
+      ...defaultTransportOptions,
+      sipPorts: d.sipPorts,
+      tlsPorts: d.tlsPorts,
+      hepPorts: d.hepPorts,
+      hepAuthKey: d.hepAuthKey ?? fromEnv(d.hepAuthKeyEnv, 'decode.hepAuthKeyEnv'),
+      maxMessageBytes: d.maxMessageBytes,
+      tcp: { ...defaultTransportOptions.tcp, maxStreams: d.tcpMaxStreams, idleTimeoutUs: d.tcpIdleTimeout * 1e6 },
+    },
+  };
+}
+
+export function guardConfig(c: RunConfig): GuardConfig {
+  return {
+    exclude: c.events.exclude,
+    rate: { ...defaultRateOptions, ...c.rateLimit },
+    statsInterval: c.stats.interval,
+  };
+}
+
+export function probeOptions(c: RunConfig): ProbeOptions {
+  return {
+    decode: decodeOptions(c),
+    track: { ...defaultTrackOptions, ...c.track },
+    guard: guardConfig(c),
+    lagS: 2,
+  };
+}
+
+export function liveOptions(c: RunConfig): LiveCaptureOptions[] {
+  return c.inputs.interfaces.map((i) => ({ interface: i.name, bpf: i.bpf, snaplen: i.snaplen, bufferSize: i.bufferSize, promiscuous: i.promiscuous }));
+}
+
+export function hepOptions(c: RunConfig): HepListenerOptions[] {
+  return c.inputs.hep.map((h) => ({ host: h.listen.host, port: h.listen.port, udp: h.udp, tcp: h.tcp, maxConnections: h.maxConnections, idleTimeout: h.idleTimeout }));
+}
+
+/** The outputs to run: the configured ones, or the default store (SQLite) when none is. */
+export function outputSpecs(c: RunConfig, fallback = 'sqlite'): OutputSpec[] {
+  const spool = spoolSchema.parse(c.spool);
+  const entries = c.outputs.length > 0 ? c.outputs : [{ kind: fallback, options: OUTPUT_KINDS.get(fallback)!.schema.parse({}) }];
+  return entries.map((e) => ({ kind: OUTPUT_KINDS.get(e.kind)!, options: e.options, spool }));
+}

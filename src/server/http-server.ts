@@ -1,0 +1,81 @@
+import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Log } from '../base/log.js';
+import { metricsText } from '../guard/metrics.js';
+import { checkEventTypes } from '../guard/options.js';
+import type { Probe } from '../pipeline/probe.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Bearer token; null = read-only API on loopback only. */
+  token: string | null;
+}
+
+/** Extra gauges beside the probe's own (output spools and the like). */
+export type GaugeSource = () => Record<string, number>;
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/**
+ * The probe's HTTP API: health, Prometheus metrics (prom-client's process metrics plus every
+ * pipeline counter), the current stats document, and the event-type exclusions (read, change).
+ * Loopback by default; any other address needs a token, and changes always need it.
+ */
+export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: GaugeSource, log: Log): Promise<FastifyInstance> {
+  if (!isLoopback(opts.host) && opts.token === null) {
+    throw new Error(`http: listening on ${opts.host} (not loopback) needs a token (http.token or http.tokenEnv)`);
+  }
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sipsentry_' });
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const token = opts.token === null ? null : Buffer.from(opts.token);
+
+  const authorised = (req: FastifyRequest): boolean => {
+    if (token === null) return false;
+    const h = req.headers.authorization ?? '';
+    const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7) : '');
+    return given.length === token.length && timingSafeEqual(given, token);
+  };
+  const deny = (reply: FastifyReply, write: boolean): FastifyReply =>
+    reply.code(token === null && write ? 403 : 401).send({ error: token === null && write ? 'changes need an API token (http.token)' : 'missing or wrong bearer token' });
+
+  // Off loopback, every request needs the token; on loopback, only changes do.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!isLoopback(opts.host) && !authorised(req)) return deny(reply, false);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => {
+    const own = metricsText(probe.counters, { ...probe.guard.gauges(), ...gauges() });
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return (await registry.metrics()) + own;
+  });
+  app.get('/api/v1/stats', async () => probe.guard.stats(probe.tracker.nowUs, false));
+  app.get('/api/v1/exclusions', async () => ({ exclude: [...probe.guard.exclude].sort() }));
+  app.put('/api/v1/exclusions', async (req, reply) => {
+    if (!authorised(req)) return deny(reply, true);
+    const body = req.body as { exclude?: unknown } | null;
+    if (body === null || typeof body !== 'object' || !Array.isArray(body.exclude) || !body.exclude.every((x) => typeof x === 'string')) {
+      return reply.code(400).send({ error: 'expected {"exclude": ["event-type", …]}' });
+    }
+    try {
+      checkEventTypes(body.exclude as string[]);
+    } catch (err) {
+      return reply.code(400).send({ error: (err as Error).message });
+    }
+    probe.guard.setExcluded(body.exclude as string[]);
+    log.info({ exclude: body.exclude }, 'event-type exclusions changed through the API');
+    return { exclude: [...probe.guard.exclude].sort() };
+  });
+
+  await app.listen({ host: opts.host, port: opts.port });
+  log.info({ host: opts.host, port: (app.server.address() as { port: number }).port }, 'HTTP API listening');
+  return app;
+}

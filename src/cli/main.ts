@@ -13,6 +13,12 @@ import { LineSink } from '../pipeline/line-sink.js';
 import { messageView } from '../pipeline/message-view.js';
 import { defaultReplayOptions, replayFiles, type FileResult } from '../pipeline/replay.js';
 import { parseSipMessage } from '../sip/parse.js';
+import { createLog } from '../base/log.js';
+import { spoolSchema } from '../outputs/delivery.js';
+import type { OutputKind } from '../outputs/output.js';
+import { OutputSet } from '../outputs/output-set.js';
+import { EventWriter } from '../pipeline/event-writer.js';
+import { OUTPUT_KINDS, parseOutputFlag } from '../pipeline/output-kinds.js';
 import { registerRunCommand } from './run-command.js';
 import { registerQueryCommand } from './query-command.js';
 
@@ -43,6 +49,21 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number of seconds');
   return n;
+}
+
+/** `--output` values of replay: kind and options; a bare path (no known kind) is an NDJSON file. */
+function replayTargets(flags: string[]): Array<{ kind: OutputKind; options: Record<string, unknown> }> {
+  if (flags.length === 0) return [{ kind: OUTPUT_KINDS.get('ndjson')!, options: { path: '-' } }];
+  return flags.map((f) => {
+    const parsed = parseOutputFlag(f);
+    if (typeof parsed !== 'string') {
+      const checked = parsed.kind.schema.safeParse(parsed.options);
+      if (!checked.success) throw new InvalidArgumentError(`${f}: ${checked.error.issues.map((i) => i.message).join('; ')}`);
+      return parsed;
+    }
+    if (/^[a-z]+:/.test(f) && !f.includes('/')) throw new InvalidArgumentError(parsed);
+    return { kind: OUTPUT_KINDS.get('ndjson')!, options: { path: f } };
+  });
 }
 
 /** Reports capture errors on stderr; true when no file could be read at all. */
@@ -92,7 +113,8 @@ const replay = program
   .command('replay')
   .description('Replay captures through the tracker and print the events as NDJSON (ECS), with a summary on stderr.')
   .argument('<capture...>', 'pcap/pcapng files (optionally gzip-compressed); "-" reads standard input')
-  .option('-o, --output <file>', 'write events to a file instead of standard output', '-')
+  .option('-o, --output <kind[:target]>', 'where events go: ndjson:- (default), ndjson:FILE (or just FILE), sqlite:FILE, postgres:URL, syslog:udp://H:P, elasticsearch:URL, opensearch:URL (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--spool-dir <dir>', 'spool directory for outputs other than NDJSON (events wait there while an output is down)', 'sipsentry-spool')
   .option('--settle <seconds>', 'advance the clock this long after the last packet so pending outcomes resolve', seconds, 32)
   .option('--exclude <types>', 'event types not to write (comma list, e.g. msg-probe,other-ok); still counted', list, [])
   .option('--no-rate-limit', 'write every event, even during floods (rate limits with back-off are on by default)')
@@ -105,7 +127,7 @@ const replay = program
   .option('--max-bindings <n>', 'registration bindings tracked at once', count, defaultTrackOptions.maxBindings)
   .option('--stats', 'print every counter in the summary')
   .option('-q, --quiet', 'no summary on stderr')
-  .action(async (captures: string[], opts: PrivacyCliOptions & TrackFlags & { output: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
+  .action(async (captures: string[], opts: PrivacyCliOptions & TrackFlags & { output: string[]; spoolDir: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
     const counters = new Counters();
     // Encryption happens at the single write point, after the guard, so its summaries are covered too.
     const enc = buildEncryptor(opts);
@@ -115,12 +137,21 @@ const replay = program
     } catch (err) {
       throw new InvalidArgumentError((err as Error).message);
     }
-    const sink = new LineSink(opts.output);
+    const targets = replayTargets(opts.output);
+    // One NDJSON stream (the usual case) is written directly; anything else goes through the outputs and their spools.
+    const direct = targets.length === 1 && targets[0]!.kind.kind === 'ndjson' ? String(targets[0]!.options.path ?? '-') : null;
+    const sink = direct !== null ? new LineSink(direct) : null;
+    const outputs = sink === null ? new OutputSet({ counters, log: createLog('warn') }, targets.map((t) => ({ kind: t.kind, options: t.kind.schema.parse(t.options), spool: spoolSchema.parse({ dir: opts.spoolDir }) }))) : null;
+    const writer = outputs !== null ? new EventWriter(enc, (r) => outputs.push(r)) : null;
     const write = (e: TrackEvent): void => {
+      if (writer !== null) return writer.event(e);
       enc?.(e);
-      sink.write(eventToJson(e));
+      sink!.write(eventToJson(e));
     };
-    const writeStats = (doc: object): void => sink.write(JSON.stringify(enc !== null ? enc.statsDocument(doc) : doc));
+    const writeStats = (doc: Record<string, unknown>): void => {
+      if (writer !== null) return writer.document(doc);
+      sink!.write(JSON.stringify(enc !== null ? enc.statsDocument(doc) : doc));
+    };
     let clock = () => 0;
     const result = await replayFiles(
       captures,
@@ -157,7 +188,9 @@ const replay = program
     for (const s of guard.finish(clock())) write(s);
     // No packet, no packet time: a stats document would carry an invented date.
     if (result.files.some((f) => f.summary.frames > 0)) writeStats(guard.stats(clock(), true));
-    await sink.close();
+    await sink?.close();
+    // Outputs get time to deliver everything; what they cannot take stays in the spool for the next run.
+    await outputs?.close({ timeoutMs: 600_000 });
     const failed = reportCaptureErrors(result.files);
     if (!opts.quiet) {
       const c = result.counters;

@@ -45,7 +45,8 @@ export class StoreError extends Error {
 
 export const MAX_PAGE = 10_000;
 
-interface Row {
+/** A row of the events table as stored. */
+export interface Row {
   id: string;
   ts: number;
   kind: string;

@@ -1,3 +1,4 @@
+import type { Row } from '../../src/outputs/sqlite-store.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,16 +16,6 @@ function options(path: string, over: Partial<SqliteOptions> = {}): SqliteOptions
   return sqliteSchema.parse({ path, ...over });
 }
 
-interface Row {
-  id: string;
-  ts: number;
-  kind: string;
-  action: string;
-  client_ip: string | null;
-  call_id: string | null;
-  user: string | null;
-  doc: string;
-}
 
 function rows(path: string): Row[] {
   const db = new Database(path, { readonly: true });

@@ -7,13 +7,14 @@ import { readCapture } from '../capture/read-capture.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OutputSet } from '../outputs/output-set.js';
+import { secret } from '../outputs/secret.js';
 import { parsePrivacyConfig } from '../privacy/config.js';
 import { encryptorFromConfig } from '../privacy/processor.js';
 import { EventWriter } from '../pipeline/event-writer.js';
 import { parseOutputFlag } from '../pipeline/output-kinds.js';
 import { Probe } from '../pipeline/probe.js';
 import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
-import { fromEnv, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
+import { hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
 import { startHttpServer } from '../server/http-server.js';
 
 interface RunFlags {
@@ -136,7 +137,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   let http = null;
   if (cfg.http.listen !== null) {
     try {
-      const token = cfg.http.token ?? fromEnv(cfg.http.tokenEnv, 'http.tokenEnv');
+      const token = secret(cfg.http.token, cfg.http.tokenEnv, 'http.tokenEnv');
       http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log);
     } catch (err) {
       for (const c of captures) c.stop();

@@ -6,19 +6,12 @@ import type { GuardConfig } from '../guard/options.js';
 import { defaultRateOptions } from '../guard/options.js';
 import { spoolSchema } from '../outputs/delivery.js';
 import type { OutputSpec } from '../outputs/output-set.js';
+import { secret } from '../outputs/secret.js';
 import { defaultTrackOptions } from '../track/options.js';
 import type { DecodeOptions } from './decode-chain.js';
 import { OUTPUT_KINDS } from './output-kinds.js';
 import type { ProbeOptions } from './probe.js';
 import type { RunConfig } from './run-config.js';
-
-/** Secrets named by an environment variable are read here, once; a missing variable is a configuration error. */
-export function fromEnv(name: string | null, what: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (name === null) return null;
-  const v = env[name];
-  if (v === undefined || v === '') throw new Error(`${what}: environment variable ${name} is not set`);
-  return v;
-}
 
 export function decodeOptions(c: RunConfig): DecodeOptions {
   const d = c.decode;
@@ -29,7 +22,7 @@ export function decodeOptions(c: RunConfig): DecodeOptions {
       sipPorts: d.sipPorts,
       tlsPorts: d.tlsPorts,
       hepPorts: d.hepPorts,
-      hepAuthKey: d.hepAuthKey ?? fromEnv(d.hepAuthKeyEnv, 'decode.hepAuthKeyEnv'),
+      hepAuthKey: secret(d.hepAuthKey, d.hepAuthKeyEnv, 'decode.hepAuthKeyEnv'),
       maxMessageBytes: d.maxMessageBytes,
       tcp: { ...defaultTransportOptions.tcp, maxStreams: d.tcpMaxStreams, idleTimeoutUs: d.tcpIdleTimeout * 1e6 },
     },

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Counters } from '../base/counters.js';
 import { readCapture } from '../capture/read-capture.js';
 import type { SipPayload } from '../decode/sip-payload.js';
+import { alertToEcs, type Alert } from '../events/alert.js';
 import { eventToJson } from '../events/ndjson.js';
 import { indexTemplate } from '../events/fields.js';
 import { createGuard, type Guard } from '../guard/guard.js';
@@ -117,6 +118,7 @@ const replay = program
   .option('--spool-dir <dir>', 'spool directory for outputs other than NDJSON (events wait there while an output is down)', 'sipsentry-spool')
   .option('--settle <seconds>', 'advance the clock this long after the last packet so pending outcomes resolve', seconds, 32)
   .option('--exclude <types>', 'event types not to write (comma list, e.g. msg-probe,other-ok); still counted', list, [])
+  .option('--no-detect', 'no attack detection (scanners, enumeration, password guessing, floods, toll fraud; on by default)')
   .option('--no-rate-limit', 'write every event, even during floods (rate limits with back-off are on by default)')
   .option('--stats-interval <seconds>', 'write a stats document this often (packet time); 0 = only at the end', seconds, 300)
   .option('--call-timeout <seconds>', 'an established call silent this long ends with originator timeout', seconds, defaultTrackOptions.callTimeout)
@@ -127,13 +129,17 @@ const replay = program
   .option('--max-bindings <n>', 'registration bindings tracked at once', count, defaultTrackOptions.maxBindings)
   .option('--stats', 'print every counter in the summary')
   .option('-q, --quiet', 'no summary on stderr')
-  .action(async (captures: string[], opts: PrivacyCliOptions & TrackFlags & { output: string[]; spoolDir: string; settle: number; exclude: string[]; rateLimit: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
+  .action(async (captures: string[], opts: PrivacyCliOptions & TrackFlags & { output: string[]; spoolDir: string; settle: number; exclude: string[]; rateLimit: boolean; detect: boolean; statsInterval: number; stats?: boolean; quiet?: boolean }) => {
     const counters = new Counters();
     // Encryption happens at the single write point, after the guard, so its summaries are covered too.
     const enc = buildEncryptor(opts);
     let guard: Guard;
     try {
-      guard = createGuard({ exclude: opts.exclude, rate: { enabled: opts.rateLimit }, statsInterval: opts.statsInterval }, counters);
+      guard = createGuard(
+        { exclude: opts.exclude, rate: { enabled: opts.rateLimit }, statsInterval: opts.statsInterval, detect: { enabled: opts.detect } },
+        counters,
+        { alert: (a, allowlisted) => writeAlert(a, allowlisted) },
+      );
     } catch (err) {
       throw new InvalidArgumentError((err as Error).message);
     }
@@ -147,6 +153,11 @@ const replay = program
       if (writer !== null) return writer.event(e);
       enc?.(e);
       sink!.write(eventToJson(e));
+    };
+    const writeAlert = (a: Alert, allowlisted: boolean): void => {
+      if (writer !== null) return writer.alert(a, allowlisted);
+      enc?.alert(a);
+      sink!.write(JSON.stringify(alertToEcs(a, allowlisted)));
     };
     const writeStats = (doc: Record<string, unknown>): void => {
       if (writer !== null) return writer.document(doc);
@@ -174,6 +185,7 @@ const replay = program
       },
       counters,
       {
+        onMessage: guard.detection !== null ? (p, m) => guard.onMessage(p, m) : undefined,
         onTracker: (t) => {
           guard.addGauges('track.tables', () => t.tables);
           clock = () => t.nowUs;

@@ -13,8 +13,9 @@ import { encryptorFromConfig } from '../privacy/processor.js';
 import { EventWriter } from '../pipeline/event-writer.js';
 import { parseOutputFlag } from '../pipeline/output-kinds.js';
 import { Probe } from '../pipeline/probe.js';
+import { Blocklist } from '../guard/blocklist/blocklist.js';
 import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
-import { hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
+import { apibanKeys, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
 import { startHttpServer } from '../server/http-server.js';
 
 interface RunFlags {
@@ -110,9 +111,17 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   } catch (err) {
     throw usage(err);
   }
+  let blocklist: Blocklist | null = null;
+  let keys: string[] = [];
+  try {
+    keys = apibanKeys(cfg);
+    if (cfg.blocklist.enabled) blocklist = new Blocklist(cfg.blocklist, counters);
+  } catch (err) {
+    throw usage(err);
+  }
   const outputs = new OutputSet({ counters, log }, outputSpecs(cfg));
   const writer = new EventWriter(enc, (r) => outputs.push(r));
-  const probe = new Probe(opts, writer, counters);
+  const probe = new Probe(opts, writer, counters, blocklist);
   probe.guard.addGauges('outputs', () => outputs.gauges());
 
   // Files first, on their own packet clock.
@@ -138,7 +147,10 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   if (cfg.http.listen !== null) {
     try {
       const token = secret(cfg.http.token, cfg.http.tokenEnv, 'http.tokenEnv');
-      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log);
+      // Live, blocklist TTLs run on the wall clock; from files only, on the packet clock like everything else.
+      const now = (): number => (live ? Date.now() : Math.floor(probe.tracker.nowUs / 1000));
+      const apiban = blocklist !== null && keys.length > 0 ? { keys, rate: { requests: cfg.apiban.requests, perS: cfg.apiban.per } } : null;
+      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log, { ...(blocklist !== null ? { blocklist } : {}), apiban, now });
     } catch (err) {
       for (const c of captures) c.stop();
       for (const l of listeners) await l.stop();
@@ -160,6 +172,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
     await http?.close();
     await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
+    blocklist?.close();
     log.info({ counters: summary(counters) }, 'stopped');
     // The capture library keeps a poll handle alive after close; everything is flushed by now.
     process.exit(0);

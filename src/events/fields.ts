@@ -5,7 +5,7 @@
  */
 export interface FieldDef {
   name: string;
-  type: 'date' | 'keyword' | 'long' | 'ip' | 'boolean' | 'match_only_text' | 'wildcard' | 'text';
+  type: 'date' | 'keyword' | 'long' | 'ip' | 'boolean' | 'match_only_text' | 'wildcard' | 'text' | 'object';
   ecs: boolean;
   description: string;
 }
@@ -13,7 +13,7 @@ export interface FieldDef {
 export const FIELDS: readonly FieldDef[] = [
   { name: '@timestamp', type: 'date', ecs: true, description: 'Packet time of the message that decided the event, or the due time of the timer that did (timeouts, expiries). ms precision.' },
   { name: 'ecs.version', type: 'keyword', ecs: true, description: 'ECS version the document follows.' },
-  { name: 'event.kind', type: 'keyword', ecs: true, description: 'Always `event`.' },
+  { name: 'event.kind', type: 'keyword', ecs: true, description: '`event` for the twelve event types, `alert` for detections (docs/detection.md), `metric` for stats documents.' },
   { name: 'event.action', type: 'keyword', ecs: true, description: 'The event type: call-attempt, call-start, call-end, reg-new, reg-del, reg-expired, auth-failed, other-ok, other-failed, other-timeout, parse-error, msg-probe.' },
   { name: 'event.category', type: 'keyword', ecs: true, description: 'ECS category (network, session, authentication), see the table per type.' },
   { name: 'event.type', type: 'keyword', ecs: true, description: 'ECS type (start, end, info, protocol).' },
@@ -32,6 +32,21 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'user.name', type: 'keyword', ecs: true, description: 'Digest username when credentials were sent, else the user part of the From URI (calls, other-*) or of the AoR (registrations).' },
   { name: 'error.code', type: 'keyword', ecs: true, description: 'parse-error: stable code such as sip.bad_start_line or sip.bad_content_length.' },
   { name: 'error.message', type: 'match_only_text', ecs: true, description: 'parse-error: human-readable reason.' },
+  { name: 'event.severity', type: 'long', ecs: true, description: 'Alerts: 21 low, 47 medium, 73 high, 99 critical.' },
+  { name: 'rule.id', type: 'keyword', ecs: true, description: 'Alerts: stable rule id, e.g. `sipsentry.password-guessing.auth-guessing-source`.' },
+  { name: 'rule.name', type: 'keyword', ecs: true, description: 'Alerts: rule name (also `event.action`), e.g. `extension-enumeration`.' },
+  { name: 'rule.category', type: 'keyword', ecs: true, description: 'Alerts: scanner, enumeration, password-guessing, flood, toll-fraud or honeypot.' },
+  { name: 'rule.description', type: 'keyword', ecs: true, description: 'Alerts: what the rule detects, in one sentence.' },
+  { name: 'rule.ruleset', type: 'keyword', ecs: true, description: 'Alerts: always `sipsentry`.' },
+  { name: 'threat.framework', type: 'keyword', ecs: true, description: 'Alerts: `MITRE ATT&CK`.' },
+  { name: 'threat.tactic.id', type: 'keyword', ecs: true, description: 'Alerts: ATT&CK tactic of the rule family, e.g. TA0006.' },
+  { name: 'threat.tactic.name', type: 'keyword', ecs: true, description: 'Alerts: ATT&CK tactic name, e.g. Credential Access.' },
+  { name: 'threat.technique.id', type: 'keyword', ecs: true, description: 'Alerts: ATT&CK technique, e.g. T1110.001.' },
+  { name: 'threat.technique.name', type: 'keyword', ecs: true, description: 'Alerts: ATT&CK technique name, e.g. Password Guessing.' },
+  { name: 'source.ip', type: 'ip', ecs: true, description: 'Alerts: the offending source address.' },
+  { name: 'source.port', type: 'long', ecs: true, description: 'Alerts: its port (last seen).' },
+  { name: 'destination.ip', type: 'ip', ecs: true, description: 'Alerts: the SIP server the source talked to (last seen).' },
+  { name: 'related.ip', type: 'ip', ecs: true, description: 'Alerts: source and destination addresses.' },
   { name: 'sip.call_id', type: 'keyword', ecs: false, description: 'Call-ID.' },
   { name: 'sip.from', type: 'keyword', ecs: false, description: 'From URI of the creating request (the caller or registering identity).' },
   { name: 'sip.to', type: 'keyword', ecs: false, description: 'To URI (the callee; the AoR for registrations).' },
@@ -65,6 +80,13 @@ export const FIELDS: readonly FieldDef[] = [
   { name: 'sip.rate.limit', type: 'long', ecs: false, description: 'The limit of that window.' },
   { name: 'sip.rate.window', type: 'keyword', ecs: false, description: 'That window: 1s, 1m, 1h (or e.g. 90s).' },
   { name: 'sip.rate.since', type: 'date', ecs: false, description: 'Packet time of the episode’s first over-limit occurrence.' },
+  { name: 'sip.alert.severity', type: 'keyword', ecs: false, description: 'Alerts: low, medium, high or critical.' },
+  { name: 'sip.alert.suggested_action', type: 'keyword', ecs: false, description: 'Alerts: block (listed in the blocklist), review or monitor (always monitor for allowlisted sources).' },
+  { name: 'sip.alert.count', type: 'long', ecs: false, description: 'Alerts: evidence count of the rule (failures, distinct users, requests in the window, …).' },
+  { name: 'sip.alert.occurrence', type: 'long', ecs: false, description: 'Alerts: 1 for the first alert of this rule and key; re-alerts (evidence doubled, or after `detect.realert`) count up.' },
+  { name: 'sip.alert.target', type: 'keyword', ecs: false, description: 'Alerts: dialled number (toll-fraud rules).' },
+  { name: 'sip.alert.allowlisted', type: 'boolean', ecs: false, description: 'Alerts: true when the allowlist covers the source or user: nothing is blocked.' },
+  { name: 'sip.alert.evidence', type: 'object', ecs: false, description: 'Alerts: rule-specific numbers (users, failures, successes, window_s, rate, limit, …); stored, not indexed.' },
 ];
 
 /** Elasticsearch/OpenSearch composable index template (mappings) built from FIELDS. */
@@ -78,7 +100,8 @@ export function indexTemplate(indexPattern = 'sipsentry-*'): Record<string, unkn
       const next = (node[p] ??= { properties: {} }) as { properties: Record<string, unknown> };
       node = next.properties;
     }
-    const leaf: Record<string, unknown> = { type: f.type };
+    // `object` fields are kept in _source but not indexed (free-form evidence).
+    const leaf: Record<string, unknown> = f.type === 'object' ? { type: 'object', enabled: false } : { type: f.type };
     if (f.type === 'keyword') leaf.ignore_above = 1024;
     node[parts[parts.length - 1]!] = leaf;
   }

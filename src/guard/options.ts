@@ -1,4 +1,5 @@
 import { EventActions } from '../track/track-event.js';
+import { defaultDetectOptions, detectSchema, type DetectConfig, type DetectOptions } from './detect/options.js';
 
 /** One rate window: more than `limit` occurrences of one key within `seconds` is over the limit. */
 export interface RateWindow {
@@ -29,6 +30,8 @@ export interface GuardOptions {
   rate: RateOptions;
   /** Seconds of packet time between two `stats` documents; 0 disables the periodic ones. */
   statsInterval: number;
+  /** Attack detectors (docs/detection.md). */
+  detect: DetectOptions;
 }
 
 /**
@@ -54,15 +57,17 @@ export const defaultGuardOptions: GuardOptions = {
   exclude: [],
   rate: defaultRateOptions,
   statsInterval: 300,
+  detect: defaultDetectOptions,
 };
 
 /** A configuration as written: any part may be left out. */
-export type GuardConfig = Partial<Omit<GuardOptions, 'rate'>> & { rate?: Partial<RateOptions> };
+export type GuardConfig = Partial<Omit<GuardOptions, 'rate' | 'detect'>> & { rate?: Partial<RateOptions>; detect?: DetectConfig };
 
 /** Fills the missing parts of a partial configuration and rejects values that cannot work. */
 export function resolveGuardOptions(o: GuardConfig = {}): GuardOptions {
   const rate: RateOptions = { ...defaultRateOptions, ...o.rate };
-  const out: GuardOptions = { ...defaultGuardOptions, ...o, rate };
+  const detect = o.detect === undefined ? defaultDetectOptions : detectSchema.parse(o.detect);
+  const out: GuardOptions = { ...defaultGuardOptions, ...o, rate, detect };
   checkEventTypes(out.exclude);
   if (rate.windows.length === 0 || rate.windows.length > 8) throw new Error('guard: rate.windows needs 1 to 8 windows');
   for (const w of rate.windows) {

@@ -1,3 +1,4 @@
+import { alertToEcs, type Alert } from '../events/alert.js';
 import { eventToJson } from '../events/ndjson.js';
 import type { Encryptor } from '../privacy/processor.js';
 import { recordFromDocument, recordFromEvent, type OutputRecord } from '../outputs/record.js';
@@ -18,7 +19,14 @@ export class EventWriter {
     this.sink(recordFromEvent(e, eventToJson(e)));
   };
 
-  /** A finished ECS document (stats, alerts). */
+  /** A detection, encrypted like the events. */
+  readonly alert = (a: Alert, allowlisted: boolean): void => {
+    this.enc?.alert(a);
+    const doc = alertToEcs(a, allowlisted);
+    this.sink(recordFromDocument(doc, JSON.stringify(doc)));
+  };
+
+  /** A finished ECS document (stats). */
   readonly document = (doc: Record<string, unknown>): void => {
     const d = this.enc !== null ? this.enc.statsDocument(doc) : doc;
     this.sink(recordFromDocument(d, JSON.stringify(d)));

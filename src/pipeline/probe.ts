@@ -1,6 +1,7 @@
 import { Counters } from '../base/counters.js';
 import type { Frame } from '../capture/frame.js';
 import type { SipPayload } from '../decode/sip-payload.js';
+import type { BlocklistApi } from '../guard/blocklist/types.js';
 import { createGuard, type Guard } from '../guard/guard.js';
 import type { GuardConfig } from '../guard/options.js';
 import { Tracker } from '../track/tracker.js';
@@ -42,26 +43,34 @@ export class Probe {
     private readonly opts: ProbeOptions,
     private readonly writer: EventWriter,
     counters = new Counters(),
+    blocklist: BlocklistApi | null = null,
   ) {
     this.counters = counters;
-    this.guard = createGuard(opts.guard, counters);
+    this.guard = createGuard(opts.guard, counters, { alert: writer.alert, blocklist });
     this.tracker = new Tracker(opts.track, counters, (e: TrackEvent) => {
       const kept = this.guard.run(e);
       if (kept !== null) writer.event(kept);
     });
     this.guard.addGauges('track.tables', () => this.tracker.tables);
-    this.handle = payloadHandler(counters, this.tracker);
-    this.chain = new DecodeChain(opts.decode, counters, (p) => {
-      const ts = p.tsUs;
-      if (ts > this.lastPacketUs) this.lastPacketUs = ts;
-      // Policy runs on packet time too, so a burst is judged by when it happened, not when read.
-      if (ts >= this.nextTickUs) {
-        if (this.nextTickUs >= 0) this.advance(ts);
-        this.nextTickUs = ts + 1_000_000;
-      }
-      this.handle(p);
-    });
+    const guard = this.guard;
+    this.handle = payloadHandler(counters, this.tracker, guard.detection !== null ? (p, m) => guard.onMessage(p, m) : null);
+    this.chain = new DecodeChain(opts.decode, counters, this.onPayload);
   }
+
+  /**
+   * One SIP-flow payload, already decoded (from the decode chain, or built by an input that
+   * receives SIP itself, such as the honeypot). `p` is read during the call only.
+   */
+  readonly onPayload = (p: SipPayload): void => {
+    const ts = p.tsUs;
+    if (ts > this.lastPacketUs) this.lastPacketUs = ts;
+    // Policy runs on packet time too, so a burst is judged by when it happened, not when read.
+    if (ts >= this.nextTickUs) {
+      if (this.nextTickUs >= 0) this.advance(ts);
+      this.nextTickUs = ts + 1_000_000;
+    }
+    this.handle(p);
+  };
 
   /** Packet time of the latest packet (µs; 0 before the first). */
   get lastPacketTimeUs(): number {

@@ -43,8 +43,11 @@ export function countMessage(counters: Counters, m: SipMessage): void {
   else counters.inc(RESPONSE_COUNTER[Math.floor(m.status / 100)] ?? 'sip.responses.other');
 }
 
+/** Sees each parsed message before the tracker does (the guard's detectors). */
+export type MessageInspector = (p: SipPayload, m: SipMessage) => void;
+
 /** The sip stage in front of the tracker: parse, count, and hand each payload to the tracker. */
-export function payloadHandler(counters: Counters, tracker: Tracker): (p: SipPayload) => void {
+export function payloadHandler(counters: Counters, tracker: Tracker, inspect: MessageInspector | null = null): (p: SipPayload) => void {
   return (p) => {
     switch (p.kind) {
       case 'sip': {
@@ -55,6 +58,7 @@ export function payloadHandler(counters: Counters, tracker: Tracker): (p: SipPay
           tracker.onParseError(p, m);
         } else {
           countMessage(counters, m);
+          if (inspect !== null) inspect(p, m);
           tracker.onMessage(p, m);
         }
         break;
@@ -82,6 +86,8 @@ export interface ReplayHooks {
   onTick?(nowUs: number): void;
   /** Receives the tracker once it exists, e.g. to export its table sizes. */
   onTracker?(tracker: Tracker): void;
+  /** Each parsed message, before the tracker (detectors). */
+  onMessage?: MessageInspector;
 }
 
 const TICK_US = 1_000_000;
@@ -101,7 +107,7 @@ export async function replayFiles(
   hooks.onTracker?.(tracker);
   const onTick = hooks.onTick;
   let nextTickUs = -1;
-  const handle = payloadHandler(counters, tracker);
+  const handle = payloadHandler(counters, tracker, hooks.onMessage ?? null);
   const onPayload = (p: SipPayload): void => {
     if (onTick !== undefined && p.tsUs >= nextTickUs) {
       if (nextTickUs >= 0) onTick(p.tsUs);

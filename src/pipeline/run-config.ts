@@ -5,6 +5,8 @@ import { defaultHepListenerOptions } from '../capture/hep-listener.js';
 import { DEFAULT_BPF, defaultLiveCaptureOptions } from '../capture/live-capture.js';
 import { defaultNetworkOptions } from '../decode/network-decoder.js';
 import { defaultTransportOptions } from '../decode/transport-options.js';
+import { blocklistSchema } from '../guard/blocklist/options.js';
+import { detectSchema } from '../guard/detect/options.js';
 import { defaultRateOptions } from '../guard/options.js';
 import { spoolSchema } from '../outputs/delivery.js';
 import { parsePrivacyConfig, PrivacyConfigError } from '../privacy/config.js';
@@ -91,6 +93,13 @@ const httpSchema = z.strictObject({
   tokenEnv: z.string().nullable().default(null).describe('Environment variable holding the token.'),
 });
 
+const apibanSchema = z.strictObject({
+  keys: z.array(z.string().min(8)).default([]).describe('API keys APIBAN clients put in the URL (v1) or the Bearer header (v2); none = the APIBAN API is off.'),
+  keysEnv: z.string().nullable().default(null).describe('Environment variable holding more keys, comma-separated.'),
+  requests: z.number().int().min(1).default(11).describe('Requests per key allowed per `per` seconds (apiban.org: 11 per 120 s).'),
+  per: duration().pipe(z.number().positive()).default(120),
+});
+
 const outputEntry = z.looseObject({ type: z.string().optional() });
 
 export const runConfigSchema = z.strictObject({
@@ -99,6 +108,9 @@ export const runConfigSchema = z.strictObject({
   track: trackSchema.prefault({}),
   events: eventsSchema.prefault({}),
   rateLimit: rateSchema.prefault({}),
+  detect: detectSchema.prefault({}).describe('Attack detectors (docs/detection.md).'),
+  blocklist: blocklistSchema.prefault({}).describe('Offending addresses, the allowlist, and their TTL (docs/detection.md).'),
+  apiban: apibanSchema.prefault({}).describe('APIBAN-compatible API on the HTTP listener.'),
   stats: z.strictObject({ interval: duration().default(300).describe('Seconds between stats documents; 0 = only at shutdown.') }).prefault({}),
   privacy: z.record(z.string(), z.unknown()).default({}).superRefine((v, ctx) => {
     try {

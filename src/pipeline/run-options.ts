@@ -34,6 +34,7 @@ export function guardConfig(c: RunConfig): GuardConfig {
     exclude: c.events.exclude,
     rate: { ...defaultRateOptions, ...c.rateLimit },
     statsInterval: c.stats.interval,
+    detect: c.detect,
   };
 }
 
@@ -59,4 +60,15 @@ export function outputSpecs(c: RunConfig, fallback = 'sqlite'): OutputSpec[] {
   const spool = spoolSchema.parse(c.spool);
   const entries = c.outputs.length > 0 ? c.outputs : [{ kind: fallback, options: OUTPUT_KINDS.get(fallback)!.schema.parse({}) }];
   return entries.map((e) => ({ kind: OUTPUT_KINDS.get(e.kind)!, options: e.options, spool }));
+}
+
+/** APIBAN keys from the file and the environment (comma-separated); empty = the API is off. */
+export function apibanKeys(c: RunConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const keys = [...c.apiban.keys];
+  if (c.apiban.keysEnv !== null) {
+    const v = env[c.apiban.keysEnv];
+    if (v === undefined || v.trim() === '') throw new Error(`apiban.keysEnv: environment variable ${c.apiban.keysEnv} is not set`);
+    keys.push(...v.split(',').map((k) => k.trim()).filter((k) => k !== ''));
+  }
+  return keys;
 }

@@ -1,3 +1,4 @@
+import type { Alert } from '../events/alert.js';
 import type { TrackEvent } from '../track/track-event.js';
 import { DEFAULT_CACHE_SIZE, RecentCache } from './cache.js';
 import { FieldCiphers } from './ciphers.js';
@@ -24,6 +25,8 @@ export interface Encryptor {
   readonly ciphers: FieldCiphers;
   /** A counters snapshot with names that embed message content (extension methods) encrypted. */
   counters(snapshot: Record<string, number>): Record<string, number>;
+  /** Rewrites one alert's sensitive fields in place (same groups and ciphers as events). */
+  alert(a: Alert): void;
   /** A copy of a stats document (`sipsentry.stats.counters` nested by name) with the same names encrypted. */
   statsDocument<D extends object>(doc: D): D;
   /**
@@ -132,6 +135,24 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
     return out;
   };
 
+  // Evidence values that quote message content; the rest are counts, rule texts and country codes.
+  const alert = (a: Alert): void => {
+    if (a.keyId === scheme) return;
+    if (ips) {
+      if (a.sourceIp !== null) a.sourceIp = c.ip(a.sourceIp);
+      if (a.serverIp !== null) a.serverIp = c.ip(a.serverIp);
+    }
+    if (users && a.user !== null) a.user = c.user(a.user);
+    if (uris && a.target !== null) a.target = c.user(a.target);
+    if (agents && a.userAgent !== null) a.userAgent = c.userAgent(a.userAgent);
+    const ev = a.evidence;
+    if (uris && typeof ev.realm === 'string') ev.realm = c.realm(ev.realm);
+    if (uris && typeof ev.prefixes === 'string') ev.prefixes = ev.prefixes.split(',').map((x) => c.text(x)).join(',');
+    if (uris && typeof ev.prefix === 'string') ev.prefix = c.text(ev.prefix);
+    if (typeof ev.method === 'string' && !isPlainMethod(ev.method)) ev.method = c.text(ev.method);
+    a.keyId = scheme;
+  };
+
   const uriOf = (u: string): string => (uris ? c.uri(u) : u);
   const callIdOf = (id: string): string => (callIds ? c.callId(id) : id);
   const summaryLists = (l: SummaryLists): SummaryLists => ({
@@ -143,7 +164,7 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
     }),
   });
 
-  return Object.assign(encrypt, { scheme, keyId: opts.key.id, groups: [...opts.groups], ciphers: c, counters, statsDocument, summaryLists });
+  return Object.assign(encrypt, { scheme, keyId: opts.key.id, groups: [...opts.groups], ciphers: c, counters, alert, statsDocument, summaryLists });
 }
 
 /** The encryptor a configuration asks for (keys loaded from its sources), or null when no group is on. */

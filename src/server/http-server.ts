@@ -3,9 +3,12 @@ import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Log } from '../base/log.js';
+import type { BlocklistApi } from '../guard/blocklist/types.js';
 import { metricsText } from '../guard/metrics.js';
 import { checkEventTypes } from '../guard/options.js';
 import type { Probe } from '../pipeline/probe.js';
+import { isApibanRequest, registerApiban, type ApibanOptions } from './apiban.js';
+import { registerBlocklistRoutes } from './blocklist-routes.js';
 
 export interface HttpOptions {
   host: string;
@@ -16,6 +19,14 @@ export interface HttpOptions {
 
 /** Extra gauges beside the probe's own (output spools and the like). */
 export type GaugeSource = () => Record<string, number>;
+
+/** Optional parts: the blocklist routes, and the APIBAN server over the same list. */
+export interface HttpExtras {
+  blocklist?: BlocklistApi;
+  apiban?: Omit<ApibanOptions, 'blocklist' | 'now'> | null;
+  /** Milliseconds on the probe's clock (default: the wall clock). */
+  now?: () => number;
+}
 
 export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
@@ -28,7 +39,7 @@ export function isLoopback(host: string): boolean {
  * pipeline counter), the current stats document, and the event-type exclusions (read, change).
  * Loopback by default; any other address needs a token, and changes always need it.
  */
-export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: GaugeSource, log: Log): Promise<FastifyInstance> {
+export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: GaugeSource, log: Log, extras: HttpExtras = {}): Promise<FastifyInstance> {
   if (!isLoopback(opts.host) && opts.token === null) {
     throw new Error(`http: listening on ${opts.host} (not loopback) needs a token (http.token or http.tokenEnv)`);
   }
@@ -46,8 +57,13 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
   const deny = (reply: FastifyReply, write: boolean): FastifyReply =>
     reply.code(token === null && write ? 403 : 401).send({ error: token === null && write ? 'changes need an API token (http.token)' : 'missing or wrong bearer token' });
 
-  // Off loopback, every request needs the token; on loopback, only changes do.
+  const apiban = extras.blocklist !== undefined && extras.apiban != null ? extras.apiban : null;
+  const now = extras.now ?? Date.now;
+
+  // Off loopback, every request needs the token; on loopback, only changes do. APIBAN routes check
+  // their own key instead: firewalls elsewhere poll them without the API token.
   app.addHook('onRequest', async (req, reply) => {
+    if (apiban !== null && isApibanRequest(req)) return;
     if (!isLoopback(opts.host) && !authorised(req)) return deny(reply, false);
   });
 
@@ -74,6 +90,10 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
     log.info({ exclude: body.exclude }, 'event-type exclusions changed through the API');
     return { exclude: [...probe.guard.exclude].sort() };
   });
+  if (extras.blocklist !== undefined) {
+    registerBlocklistRoutes(app, { blocklist: extras.blocklist, now, authorised, deny: (reply) => deny(reply, true) });
+    if (apiban !== null) registerApiban(app, { ...apiban, blocklist: extras.blocklist, now });
+  }
 
   await app.listen({ host: opts.host, port: opts.port });
   log.info({ host: opts.host, port: (app.server.address() as { port: number }).port }, 'HTTP API listening');

@@ -325,6 +325,24 @@ export class SipMessage {
     return this._vias;
   }
 
+  /**
+   * Number of Via values without parsing them: Via header lines, plus the commas of a line that
+   * lists several (RFC 3261 §7.3.1). A request with one Via was originated by its sender; more mean
+   * proxies relayed it. Raw bytes only: no strings are made.
+   */
+  get viaCount(): number {
+    let n = 0;
+    const count = this.headerCount;
+    for (let i = 0; i < count; i++) {
+      const k = i * ENTRY_SIZE;
+      if ((this._idx[k]! & ID_MASK) !== HeaderId.Via) continue;
+      n++;
+      const e = this.start + this._idx[k + 3]!;
+      for (let j = this.start + this._idx[k + 2]!; j < e; j++) if (this.buf[j] === 0x2c) n++;
+    }
+    return n;
+  }
+
   /** The first Via value; null when absent or unparseable. */
   get topVia(): Via | null {
     if (this._topVia === undefined) {

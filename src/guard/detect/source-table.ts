@@ -1,0 +1,94 @@
+import type { RecentTimes, SlidingCount } from './windows.js';
+
+/** What the detectors remember about one source address; each part is made on first use. */
+export class SourceState {
+  lastUs = 0;
+  // floods
+  invite: SlidingCount | null = null;
+  register: SlidingCount | null = null;
+  options: SlidingCount | null = null;
+  any: SlidingCount | null = null;
+  // sweep: distinct destinations in the current window
+  dsts: Set<string> | null = null;
+  dstStartUs = 0;
+  // enumeration: distinct users probed without credentials, and how the probes ended
+  enumUsers: Set<string> | null = null;
+  enumProbes = 0;
+  enumStartUs = 0;
+  enumFails = 0;
+  enumOks = 0;
+  /** Time to judge the enumeration evidence; 0 = nothing pending. */
+  enumJudgeUs = 0;
+  serverIp: string | null = null;
+  // password guessing
+  authFails: RecentTimes | null = null;
+  authFailTotal = 0;
+  authUsers: Set<string> | null = null;
+  // toll fraud
+  lastDialled = -1;
+  seqRun = 0;
+  seqStartUs = 0;
+  /** number tail → dial prefixes seen in front of it */
+  tails: Map<string, { leads: Set<string>; attempts: number }> | null = null;
+  tailsStartUs = 0;
+  activeCalls = 0;
+  registered = false;
+  userAgent: string | null = null;
+  /** Requests matching a tool's User-Agent or fingerprint. */
+  scanHits = 0;
+  port = 0;
+
+  constructor(readonly ip: string) {}
+}
+
+/**
+ * Per-source detector state, capped: when full, the entry inserted longest ago goes (counted). A
+ * sweep on packet-time ticks walks a bounded number of the oldest entries, dropping idle ones and
+ * moving active ones to the back, so memory stays bounded under a flood of spoofed sources.
+ */
+export class SourceTable {
+  private readonly map = new Map<string, SourceState>();
+  evicted = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly idleUs: number,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  peek(ip: string): SourceState | undefined {
+    return this.map.get(ip);
+  }
+
+  get(ip: string, nowUs: number): SourceState {
+    let s = this.map.get(ip);
+    if (s === undefined) {
+      if (this.map.size >= this.max) {
+        const oldest = this.map.keys().next().value as string;
+        this.map.delete(oldest);
+        this.evicted++;
+      }
+      s = new SourceState(ip);
+      this.map.set(ip, s);
+    }
+    s.lastUs = nowUs;
+    return s;
+  }
+
+  /** Looks at up to `budget` of the oldest entries. */
+  sweep(nowUs: number, budget: number): void {
+    let n = 0;
+    for (const [ip, s] of this.map) {
+      if (n++ >= budget) break;
+      this.map.delete(ip);
+      if (nowUs - s.lastUs < this.idleUs) this.map.set(ip, s);
+    }
+  }
+
+  values(): IterableIterator<SourceState> {
+    return this.map.values();
+  }
+}

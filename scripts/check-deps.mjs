@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 
-const ORDER = ['base', 'config', 'capture', 'decode', 'sip', 'track', 'events', 'guard', 'privacy', 'outputs', 'pipeline', 'honeypot', 'server', 'cli'];
+const ORDER = ['base', 'config', 'capture', 'decode', 'sip', 'track', 'events', 'guard', 'privacy', 'outputs', 'honeypot', 'pipeline', 'server', 'cli'];
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 
 function* walk(dir) {

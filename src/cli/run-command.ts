@@ -3,6 +3,7 @@ import { Counters } from '../base/counters.js';
 import { createLog, LOG_LEVELS, type Log, type LogLevel } from '../base/log.js';
 import { HepListener, nowUs } from '../capture/hep-listener.js';
 import { LiveCapture } from '../capture/live-capture.js';
+import { Honeypot } from '../honeypot/honeypot.js';
 import { readCapture } from '../capture/read-capture.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
@@ -28,6 +29,10 @@ interface RunFlags {
   http?: string;
   file: string[];
   logLevel?: string;
+  /** honeypot command */
+  listen?: string[];
+  persona?: string;
+  tcp?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -50,6 +55,9 @@ function settingsFrom(flags: RunFlags): Array<[string, unknown]> {
     }
     s.push(['outputs', outputs]);
   }
+  if (flags.listen !== undefined) {
+    s.push(['inputs.honeypot', [{ listen: flags.listen.length > 0 ? flags.listen : ['0.0.0.0:5060'], tcp: flags.tcp !== false, ...(flags.persona !== undefined ? { persona: flags.persona } : {}) }]]);
+  }
   if (flags.http !== undefined) s.push(['http.listen', flags.http]);
   if (flags.logLevel !== undefined) s.push(['log.level', flags.logLevel]);
   return s;
@@ -59,39 +67,58 @@ function load(flags: RunFlags): RunConfig {
   return loadConfig(runConfigSchema, { file: flags.config ?? null, overrides: flags.E, settings: settingsFrom(flags) }).value;
 }
 
-export function registerRunCommand(program: Command, exitUsage: number): void {
-  program
-    .command('run')
-    .description('Run as a probe: capture from interfaces, receive HEP, read files; write events to the outputs until stopped (SIGTERM/SIGINT; SIGHUP reloads).')
+/** Options `run` and `honeypot` share: configuration, outputs, HTTP API, logging. */
+function commonOptions(cmd: Command): Command {
+  return cmd
     .option('-c, --config <file>', 'YAML configuration (docs/configuration.md)')
     .option('-E <key=value>', 'override one setting, e.g. -E track.callTimeout=2h (repeatable)', collect, [])
+    .option('-o, --output <kind[:target]>', 'ndjson:-, ndjson:FILE, sqlite:FILE, postgres:URL, syslog:udp://H:P, elasticsearch:URL, opensearch:URL (repeatable; replaces configured outputs; default sqlite)', collect, [])
+    .option('--http <host:port>', 'serve the HTTP API (metrics, blocklist, APIBAN) here (e.g. 127.0.0.1:8080)')
+    .option('--log-level <level>', `log level on stderr (${LOG_LEVELS.join(', ')})`);
+}
+
+export function registerRunCommand(program: Command, exitUsage: number): void {
+  commonOptions(
+    program
+      .command('run')
+      .description('Run as a probe: capture from interfaces, receive HEP, read files; write events and alerts to the outputs until stopped (SIGTERM/SIGINT; SIGHUP reloads).'),
+  )
     .option('-i, --interface <name>', 'capture on this interface (repeatable; `any` for all)', collect, [])
     .option('--bpf <filter>', 'capture filter for the --interface captures (default: SIP ports, HEP, VXLAN, GTP-U, GRE, fragments)')
     .option('--hep <host:port>', 'receive HEP on this address over UDP and TCP (repeatable)', collect, [])
-    .option('-o, --output <kind[:target]>', 'ndjson:-, ndjson:FILE, sqlite:FILE, postgres:URL, syslog:udp://H:P, elasticsearch:URL, opensearch:URL (repeatable; replaces configured outputs; default sqlite)', collect, [])
-    .option('--http <host:port>', 'serve the HTTP API and /metrics here (e.g. 127.0.0.1:8080)')
     .option('-f, --file <capture>', 'read this capture file first (repeatable)', collect, [])
-    .option('--log-level <level>', `log level on stderr (${LOG_LEVELS.join(', ')})`)
-    .action(async (flags: RunFlags) => {
-      let cfg: RunConfig;
-      try {
-        cfg = load(flags);
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`sipsentry: configuration error:\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}\n`);
-          process.exitCode = exitUsage;
-          return;
-        }
-        throw err;
-      }
-      const log = createLog(cfg.log.level as LogLevel);
-      try {
-        await runProbe(cfg, flags, log);
-      } catch (err) {
-        log.fatal({ err: (err as Error).message }, 'cannot run');
-        process.exitCode = (err as { usage?: boolean }).usage === true ? exitUsage : 1;
-      }
-    });
+    .action((flags: RunFlags) => start(flags, exitUsage));
+
+  commonOptions(
+    program
+      .command('honeypot')
+      .description('Answer SIP like a PBX on addresses no legitimate peer knows, never complete authentication, and alert on and blocklist every source (served to firewalls by the APIBAN API with --http and apiban.keys).'),
+  )
+    .option('--listen <host:port>', 'answer on this address, UDP and TCP (repeatable; default 0.0.0.0:5060)', collect, [])
+    .option('--persona <name>', 'what to claim to be: asterisk, freeswitch or generic (default asterisk; objects in the configuration)')
+    .option('--no-tcp', 'UDP only')
+    .action((flags: RunFlags) => start({ ...flags, interface: [], hep: [], file: [] }, exitUsage));
+}
+
+async function start(flags: RunFlags, exitUsage: number): Promise<void> {
+  let cfg: RunConfig;
+  try {
+    cfg = load(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sipsentry: configuration error:\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}\n`);
+      process.exitCode = exitUsage;
+      return;
+    }
+    throw err;
+  }
+  const log = createLog(cfg.log.level as LogLevel);
+  try {
+    await runProbe(cfg, flags, log);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'cannot run');
+    process.exitCode = (err as { usage?: boolean }).usage === true ? exitUsage : 1;
+  }
 }
 
 /** A start-up problem caused by the configuration (bad filter, unknown interface, missing secret): exit code 2. */
@@ -132,13 +159,22 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   }
   const captures = liveOptions(cfg).map((o) => new LiveCapture(o, probe.onFrame, counters, log));
   const listeners = hepOptions(cfg).map((o) => new HepListener(o, probe.onHep, counters, log));
-  const live = captures.length + listeners.length > 0;
+  // The honeypot's traffic (what it hears and what it answers) goes through the probe like captured traffic; every source is an alert.
+  const contact = (ip: string, port: number, tsUs: number): void => {
+    if (probe.guard.detection !== null) probe.guard.detection.honeypotContact(ip, port, tsUs, null);
+    else blocklist?.sight({ ip, reason: 'honeypot-contact', origin: 'honeypot', nowMs: Math.floor(tsUs / 1000) });
+  };
+  const honeypots = cfg.inputs.honeypot.map((o) => new Honeypot(o, counters, log, probe.onPayload, contact));
+  const live = captures.length + listeners.length + honeypots.length > 0;
   try {
     for (const c of captures) c.start();
     for (const l of listeners) await l.start();
+    for (const h of honeypots) log.info({ listening: await h.start() }, 'honeypot answering');
   } catch (err) {
     for (const c of captures) c.stop();
     for (const l of listeners) await l.stop();
+    for (const h of honeypots) await h.close();
+    blocklist?.close();
     await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
     throw usage(err);
   }
@@ -154,6 +190,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     } catch (err) {
       for (const c of captures) c.stop();
       for (const l of listeners) await l.stop();
+      for (const h of honeypots) await h.close();
       await outputs.close({ timeoutMs: 0 });
       throw usage(err);
     }
@@ -168,6 +205,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     if (ticker !== null) clearInterval(ticker);
     for (const c of captures) c.stop();
     for (const l of listeners) await l.stop();
+    for (const h of honeypots) await h.close();
     // Live: outcomes due by now are stated; files only: the clock settles past the last packet like replay.
     probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
     await http?.close();
@@ -188,7 +226,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     }
     void reload(flags, probe, outputs, log);
   });
-  log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), outputs: outputs.names }, 'running');
+  log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), honeypots: honeypots.length, outputs: outputs.names }, 'running');
   if (!live) await stop('end of files');
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_BPF, defaultLiveCaptureOptions } from '../capture/live-capture.
 import { defaultNetworkOptions } from '../decode/network-decoder.js';
 import { defaultTransportOptions } from '../decode/transport-options.js';
 import { blocklistSchema } from '../guard/blocklist/options.js';
+import { honeypotSchema } from '../honeypot/honeypot.js';
 import { detectSchema } from '../guard/detect/options.js';
 import { defaultRateOptions } from '../guard/options.js';
 import { spoolSchema } from '../outputs/delivery.js';
@@ -43,6 +44,7 @@ const inputsSchema = z.strictObject({
   interfaces: z.array(z.union([z.string().min(1).transform((name) => interfaceSchema.parse({ name })), interfaceSchema])).default([]).describe('Live interfaces (a name, or an object with capture settings).'),
   hep: z.array(hepSchema).default([]).describe('HEP listeners.'),
   files: z.array(z.string().min(1)).default([]).describe('Capture files read at start-up, before live inputs.'),
+  honeypot: z.array(honeypotSchema).default([]).describe('Honeypot listeners: answer SIP like a PBX, never let anyone in, alert on and list every source (docs/detection.md).'),
 });
 
 const decodeSchema = z.strictObject({

@@ -4,7 +4,7 @@ import { Alert, type Severity, type SuggestedAction } from '../../events/alert.j
 import type { SipMessage } from '../../sip/message.js';
 import type { TrackEvent } from '../../track/track-event.js';
 import { userOf } from '../../track/uri-keys.js';
-import type { BlocklistApi } from '../blocklist/types.js';
+import type { BanOrigin, BlocklistApi } from '../blocklist/types.js';
 import { AlertGate } from './alert-gate.js';
 import { analyseNumber, matchPrefix, normaliseNumber } from './dialled-number.js';
 import { fingerprint } from './fingerprint.js';
@@ -585,6 +585,21 @@ export class Detection {
     return u;
   }
 
+  /**
+   * The honeypot heard from `ip`: nobody legitimate is told its address, so any contact is an
+   * alert that lists the source (origin `honeypot`). Called for every unit received; the gate keeps
+   * it to one alert per source until the contacts double.
+   */
+  honeypotContact(ip: string, port: number, tsUs: number, localIp: string | null): void {
+    const s = this.sources.get(ip, tsUs);
+    s.port = port;
+    if (localIp !== null) s.serverIp = localIp;
+    s.honeypotHits++;
+    this.raise(RULES.honeypotContact, s, s.honeypotHits, tsUs, (a) => {
+      a.evidence.messages = s.honeypotHits;
+    }, undefined, undefined, 'honeypot');
+  }
+
   // ---------------------------------------------------------------- time
 
   /** About once a second of packet time: delayed judgements, surges, table sweeps, blocklist expiry. */
@@ -629,7 +644,7 @@ export class Detection {
    * One alert through the gate: `fill` adds the rule's evidence. The gate key is the rule and the
    * source (or `key` for user-keyed rules). A `block` suggestion lists the source in the blocklist.
    */
-  private raise(rule: RuleDef, s: SourceState | null, count: number, now: number, fill: (a: Alert) => void, sevAction?: [Severity, SuggestedAction], key?: string): void {
+  private raise(rule: RuleDef, s: SourceState | null, count: number, now: number, fill: (a: Alert) => void, sevAction?: [Severity, SuggestedAction], key?: string, origin: BanOrigin = 'detector'): void {
     const gateKey = rule.name + '|' + (key ?? s?.ip ?? '');
     const g = this.gate.decide(gateKey, count, now);
     if (g.decision === 'quiet') return;
@@ -649,7 +664,7 @@ export class Detection {
     this.counters.inc('guard.detect.alerts.' + rule.name);
     if (allowlisted) this.counters.inc('guard.detect.alerts_allowlisted');
     else if (action === 'block' && ip !== null && this.blocklist !== null) {
-      this.blocklist.sight({ ip, reason: rule.name, origin: 'detector', nowMs: Math.floor(now / 1000) });
+      this.blocklist.sight({ ip, reason: rule.name, origin, nowMs: Math.floor(now / 1000) });
     }
     this.sink(a, allowlisted);
   }

@@ -41,5 +41,6 @@ export const RULES = {
   fraudParallelSource: rule('toll-fraud', 'fraud-parallel-calls-source', 'high', 'review', 'One source address has more established calls at once than the limit.'),
   fraudParallelUser: rule('toll-fraud', 'fraud-parallel-calls-user', 'high', 'review', 'One user has more established calls at once than the limit.'),
   fraudUnregistered: rule('toll-fraud', 'fraud-unregistered-caller', 'low', 'monitor', 'Calls come from an address and user never seen registering.'),
+  honeypotContact: rule('honeypot', 'honeypot-contact', 'high', 'block', 'A source sent SIP to the honeypot, an address no legitimate peer is told about.'),
   fraudGeoChange: rule('toll-fraud', 'fraud-geo-change', 'high', 'review', "A user's source country or network changed."),
 } as const satisfies Record<string, RuleDef>;

@@ -36,6 +36,8 @@ export class SourceState {
   userAgent: string | null = null;
   /** Requests matching a tool's User-Agent or fingerprint. */
   scanHits = 0;
+  /** Units received by the honeypot from this source. */
+  honeypotHits = 0;
   port = 0;
 
   constructor(readonly ip: string) {}

@@ -4,6 +4,8 @@ import { createLog, LOG_LEVELS, type Log, type LogLevel } from '../base/log.js';
 import { HepListener, nowUs } from '../capture/hep-listener.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { Honeypot } from '../honeypot/honeypot.js';
+import { AlertHook } from '../outputs/hook.js';
+import { NftSync } from '../outputs/nftables.js';
 import { readCapture } from '../capture/read-capture.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
@@ -179,14 +181,14 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     throw usage(err);
   }
 
+  // Live, blocklist TTLs run on the wall clock; from files only, on the packet clock like everything else.
+  const clockMs = (): number => (live ? Date.now() : Math.floor(probe.tracker.nowUs / 1000));
   let http = null;
   if (cfg.http.listen !== null) {
     try {
       const token = secret(cfg.http.token, cfg.http.tokenEnv, 'http.tokenEnv');
-      // Live, blocklist TTLs run on the wall clock; from files only, on the packet clock like everything else.
-      const now = (): number => (live ? Date.now() : Math.floor(probe.tracker.nowUs / 1000));
       const apiban = blocklist !== null && keys.length > 0 ? { keys, rate: { requests: cfg.apiban.requests, perS: cfg.apiban.per } } : null;
-      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log, { ...(blocklist !== null ? { blocklist } : {}), apiban, now });
+      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log, { ...(blocklist !== null ? { blocklist } : {}), apiban, now: clockMs });
     } catch (err) {
       for (const c of captures) c.stop();
       for (const l of listeners) await l.stop();
@@ -194,6 +196,18 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
       await outputs.close({ timeoutMs: 0 });
       throw usage(err);
     }
+  }
+
+  // Enforcement follows the blocklist: an nftables set (or file) and hooks for other systems.
+  let nft: NftSync | null = null;
+  if (blocklist !== null && cfg.enforce.nftables !== null) {
+    nft = new NftSync(cfg.enforce.nftables, { counters, log });
+    if (!(await nft.start(blocklist, clockMs()))) log.warn('nftables: first sync failed; retrying with back-off');
+  }
+  const hooks = cfg.enforce.hooks.map((h) => new AlertHook(h, { counters, log }));
+  for (const h of hooks) {
+    writer.onAlert((doc) => h.alert(doc));
+    blocklist?.onChange((c) => h.change(c));
   }
 
   const ticker = live ? setInterval(() => probe.tick(nowUs()), 1000) : null;
@@ -210,6 +224,8 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
     await http?.close();
     await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
+    await nft?.close();
+    for (const h of hooks) await h.close(cfg.shutdownTimeout * 1000);
     blocklist?.close();
     log.info({ counters: summary(counters) }, 'stopped');
     // The capture library keeps a poll handle alive after close; everything is flushed by now.
@@ -220,6 +236,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   process.on('SIGHUP', () => {
     // Files renamed by logrotate are reopened even when there is no configuration to reload.
     void outputs.reopen();
+    if (nft !== null) void nft.resync(clockMs());
     if (flags.config === undefined) {
       log.info('SIGHUP: outputs reopened; no configuration file to reload');
       return;

@@ -9,6 +9,8 @@ import type { TrackEvent } from '../track/track-event.js';
  * covered too), serialisation, and the record every output receives.
  */
 export class EventWriter {
+  private readonly alertListeners: Array<(doc: Record<string, unknown>) => void> = [];
+
   constructor(
     private readonly enc: Encryptor | null,
     private readonly sink: (r: OutputRecord) => void,
@@ -24,7 +26,13 @@ export class EventWriter {
     this.enc?.alert(a);
     const doc = alertToEcs(a, allowlisted);
     this.sink(recordFromDocument(doc, JSON.stringify(doc)));
+    for (const l of this.alertListeners) l(doc);
   };
+
+  /** Also hands each finished alert document to `listener` (webhook and exec hooks). */
+  onAlert(listener: (doc: Record<string, unknown>) => void): void {
+    this.alertListeners.push(listener);
+  }
 
   /** A finished ECS document (stats). */
   readonly document = (doc: Record<string, unknown>): void => {

@@ -10,6 +10,8 @@ import { honeypotSchema } from '../honeypot/honeypot.js';
 import { detectSchema } from '../guard/detect/options.js';
 import { defaultRateOptions } from '../guard/options.js';
 import { spoolSchema } from '../outputs/delivery.js';
+import { hookSchema } from '../outputs/hook.js';
+import { nftablesSchema } from '../outputs/nftables.js';
 import { parsePrivacyConfig, PrivacyConfigError } from '../privacy/config.js';
 import { defaultTrackOptions } from '../track/options.js';
 import { EventActions } from '../track/track-event.js';
@@ -113,6 +115,10 @@ export const runConfigSchema = z.strictObject({
   detect: detectSchema.prefault({}).describe('Attack detectors (docs/detection.md).'),
   blocklist: blocklistSchema.prefault({}).describe('Offending addresses, the allowlist, and their TTL (docs/detection.md).'),
   apiban: apibanSchema.prefault({}).describe('APIBAN-compatible API on the HTTP listener.'),
+  enforce: z.strictObject({
+    nftables: nftablesSchema.nullable().default(null).describe('Keep an nftables set (or an nft/ipset file) in sync with the blocklist; null = off.'),
+    hooks: z.array(hookSchema).default([]).describe('Webhooks and commands told about every alert, ban and unban.'),
+  }).prefault({}).describe('Carrying the blocklist to firewalls and other systems (docs/detection.md).'),
   stats: z.strictObject({ interval: duration().default(300).describe('Seconds between stats documents; 0 = only at shutdown.') }).prefault({}),
   privacy: z.record(z.string(), z.unknown()).default({}).superRefine((v, ctx) => {
     try {

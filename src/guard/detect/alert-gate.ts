@@ -1,3 +1,5 @@
+import { MapSweeper } from './map-sweeper.js';
+
 interface GateEntry {
   lastUs: number;
   lastCount: number;
@@ -14,6 +16,7 @@ export type GateDecision = 'alert' | 'quiet';
  */
 export class AlertGate {
   private readonly map = new Map<string, GateEntry>();
+  private readonly sweeper = new MapSweeper(this.map);
   private secondUs = -1;
   private inSecond = 0;
   dropped = 0;
@@ -56,12 +59,7 @@ export class AlertGate {
 
   /** Drops entries not re-alerted within `realert` (their next crossing is a first alert again). */
   sweep(nowUs: number, budget: number): void {
-    let n = 0;
-    for (const [k, e] of this.map) {
-      if (n++ >= budget) break;
-      this.map.delete(k);
-      if (nowUs - e.lastUs < this.realertUs) this.map.set(k, e);
-    }
+    this.sweeper.sweep(budget, (e) => nowUs - e.lastUs >= this.realertUs);
   }
 
   get size(): number {

@@ -11,12 +11,15 @@ import { fingerprint } from './fingerprint.js';
 import { RangeTable } from './geoip.js';
 import type { DetectOptions } from './options.js';
 import { RULES, type RuleDef } from './rules.js';
+import { MapSweeper } from './map-sweeper.js';
 import { SourceTable, type SourceState } from './source-table.js';
 import { UserAgentMatcher } from './user-agents.js';
 import { RecentTimes, SlidingCount } from './windows.js';
 
 const S = 1_000_000;
-const SWEEP_BUDGET = 2000;
+/** Each table is walked in slices so that every entry is visited about every 5 minutes of packet time (idle timeouts are an hour). */
+const SWEEP_PERIOD_S = 300;
+const slice = (size: number): number => Math.ceil(size / SWEEP_PERIOD_S) + 16;
 /** Most users kept per source set (enumeration, guessing): enough to judge, bounded under attack. */
 const SET_CAP = 4096;
 
@@ -59,6 +62,7 @@ export type AlertSink = (a: Alert, allowlisted: boolean) => void;
 export class Detection {
   private readonly sources: SourceTable;
   private readonly users = new Map<string, UserState>();
+  private readonly userSweeper = new MapSweeper(this.users);
   private readonly gate: AlertGate;
   private readonly ua: UserAgentMatcher;
   private readonly pendingEnum = new Set<SourceState>();
@@ -610,8 +614,8 @@ export class Detection {
     this.judgeEnumerations(nowUs);
     this.judgeSurges(nowUs);
     const evicted = this.sources.evicted;
-    this.sources.sweep(nowUs, SWEEP_BUDGET);
-    this.gate.sweep(nowUs, SWEEP_BUDGET);
+    this.sources.sweep(nowUs, slice(this.sources.size));
+    this.gate.sweep(nowUs, slice(this.gate.size));
     this.sweepUsers(nowUs);
     if (evicted > 0) {
       this.counters.inc('guard.detect.sources_evicted', evicted);
@@ -628,14 +632,9 @@ export class Detection {
   }
 
   private sweepUsers(nowUs: number): void {
-    let n = 0;
     const idle = this.o.idleTimeout * S;
-    for (const [k, u] of this.users) {
-      if (n++ >= SWEEP_BUDGET) break;
-      this.users.delete(k);
-      const keep = nowUs - u.lastUs < idle || u.activeCalls > 0 || (u.placeUs > 0 && nowUs - u.placeUs < this.o.tollFraud.geo.window * S);
-      if (keep) this.users.set(k, u);
-    }
+    const geo = this.o.tollFraud.geo.window * S;
+    this.userSweeper.sweep(slice(this.users.size), (u) => nowUs - u.lastUs >= idle && u.activeCalls === 0 && !(u.placeUs > 0 && nowUs - u.placeUs < geo));
   }
 
   // ---------------------------------------------------------------- alerts

@@ -1,3 +1,4 @@
+import { MapSweeper } from './map-sweeper.js';
 import type { RecentTimes, SlidingCount } from './windows.js';
 
 /** What the detectors remember about one source address; each part is made on first use. */
@@ -45,11 +46,12 @@ export class SourceState {
 
 /**
  * Per-source detector state, capped: when full, the entry inserted longest ago goes (counted). A
- * sweep on packet-time ticks walks a bounded number of the oldest entries, dropping idle ones and
- * moving active ones to the back, so memory stays bounded under a flood of spoofed sources.
+ * sweep on packet-time ticks walks a bounded slice of the table, dropping idle entries, so memory
+ * stays bounded under a flood of spoofed sources.
  */
 export class SourceTable {
   private readonly map = new Map<string, SourceState>();
+  private readonly sweeper = new MapSweeper(this.map);
   evicted = 0;
 
   constructor(
@@ -80,14 +82,9 @@ export class SourceTable {
     return s;
   }
 
-  /** Looks at up to `budget` of the oldest entries. */
+  /** Looks at up to `budget` entries (continuing the previous walk) and drops the idle ones. */
   sweep(nowUs: number, budget: number): void {
-    let n = 0;
-    for (const [ip, s] of this.map) {
-      if (n++ >= budget) break;
-      this.map.delete(ip);
-      if (nowUs - s.lastUs < this.idleUs) this.map.set(ip, s);
-    }
+    this.sweeper.sweep(budget, (s) => nowUs - s.lastUs >= this.idleUs);
   }
 
   values(): IterableIterator<SourceState> {

@@ -34,6 +34,8 @@ export const DEFAULT_USER_AGENT_SIGNATURES: readonly UserAgentSignature[] = [
 /** Compiled signature list: one lower-casing of the header, then substring tests. */
 export class UserAgentMatcher {
   private readonly sigs: Array<UserAgentSignature & { lower: string }>;
+  /** A network has few distinct User-Agents: remember the verdict rather than lower-case each request's. */
+  private readonly seen = new Map<string, UserAgentSignature | null>();
 
   constructor(signatures: readonly UserAgentSignature[]) {
     this.sigs = signatures.map((s) => ({ ...s, lower: s.match.toLowerCase() }));
@@ -41,8 +43,18 @@ export class UserAgentMatcher {
 
   match(text: string | null): UserAgentSignature | null {
     if (text === null || text === '') return null;
+    let v = this.seen.get(text);
+    if (v !== undefined) return v;
+    v = null;
     const t = text.toLowerCase();
-    for (const s of this.sigs) if (t.includes(s.lower)) return s;
-    return null;
+    for (const s of this.sigs) {
+      if (t.includes(s.lower)) {
+        v = s;
+        break;
+      }
+    }
+    if (this.seen.size >= 4096) this.seen.clear();
+    this.seen.set(text, v);
+    return v;
   }
 }

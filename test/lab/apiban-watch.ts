@@ -5,18 +5,20 @@
  */
 import { writeFileSync } from 'node:fs';
 
-const [checkUrl, listUrl, outFile] = process.argv.slice(2) as [string, string, string];
+const [checkUrl, listUrl, outFile] = process.argv.slice(2);
+// The test runner also loads every file under test/: without arguments there is nothing to watch.
+if (checkUrl === undefined || listUrl === undefined || outFile === undefined) process.exit(0);
 let done = false;
 process.on('SIGTERM', () => process.exit(0));
 
 async function poll(): Promise<void> {
   while (!done) {
     try {
-      const r = await fetch(checkUrl);
+      const r = await fetch(checkUrl!);
       if (r.status === 200) {
         const seenMs = Date.now();
-        const entries = (await (await fetch(listUrl)).json()) as unknown;
-        writeFileSync(outFile, JSON.stringify({ seenMs, check: await r.json(), entries }));
+        const entries = (await (await fetch(listUrl!)).json()) as unknown;
+        writeFileSync(outFile!, JSON.stringify({ seenMs, check: await r.json(), entries }));
         done = true;
         break;
       }

@@ -1,5 +1,5 @@
 import { formatIpv4, formatIpv6 } from '../decode/ip/address.js';
-import { parseIp } from '../privacy/ip-text.js';
+import { parseIp } from '../decode/ip/ip-text.js';
 
 /**
  * An address filter: one address (matched as the text the probe writes, so `2001:DB8::1` finds

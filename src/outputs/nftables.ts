@@ -21,7 +21,7 @@ import type { Log } from '../base/log.js';
 import { duration } from '../config/units.js';
 import { formatIpv4, formatIpv6 } from '../decode/ip/address.js';
 import type { BlockChange, BlocklistApi, BlockEntry } from '../guard/blocklist/types.js';
-import { parseIp } from '../privacy/ip-text.js';
+import { parseIp } from '../decode/ip/ip-text.js';
 import { LogThrottle } from './log-throttle.js';
 
 /** Table and set names: safe inside an nft script unquoted, and short enough for ipset (31 bytes with the `_tmp` suffix). */

@@ -1,7 +1,7 @@
 import { DEFAULT_CACHE_SIZE, RecentCache } from './cache.js';
 import type { IpMode } from './config.js';
 import { CryptoPan } from './crypto-pan.js';
-import { formatIp, parseIp } from './ip-text.js';
+import { formatIp, parseIp } from '../decode/ip/ip-text.js';
 import { IpcryptDeterministic } from './ipcrypt.js';
 import type { MasterKey } from './keys.js';
 import { PrefixCipher } from './prefix-cipher.js';

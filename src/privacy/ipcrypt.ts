@@ -1,5 +1,5 @@
 import { AesEcb } from './aes-block.js';
-import { from16, to16 } from './ip-text.js';
+import { from16, to16 } from '../decode/ip/ip-text.js';
 
 /**
  * ipcrypt-deterministic (draft-denis-ipcrypt, "Methods for IP Address Encryption and

@@ -1,4 +1,4 @@
-import { formatIp, parseIp, parseIpv4, parseIpv6 } from './ip-text.js';
+import { formatIp, parseIp, parseIpv4, parseIpv6 } from '../decode/ip/ip-text.js';
 
 /**
  * SIP/SIPS/TEL URIs with the user and the host encrypted separately, so that "every call to this

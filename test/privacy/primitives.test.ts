@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { base32Decode, base32Encode } from '../../src/privacy/base32.js';
 import { AesCmac } from '../../src/privacy/cmac.js';
 import { CryptoPan } from '../../src/privacy/crypto-pan.js';
-import { formatIp, parseIp } from '../../src/privacy/ip-text.js';
+import { formatIp, parseIp } from '../../src/decode/ip/ip-text.js';
 import { IpcryptDeterministic } from '../../src/privacy/ipcrypt.js';
 import { AesSiv } from '../../src/privacy/siv.js';
 

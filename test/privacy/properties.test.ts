@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FieldCiphers } from '../../src/privacy/ciphers.js';
 import { CryptoPan } from '../../src/privacy/crypto-pan.js';
-import { formatIp, parseIp } from '../../src/privacy/ip-text.js';
+import { formatIp, parseIp } from '../../src/decode/ip/ip-text.js';
 import { PrefixCipher } from '../../src/privacy/prefix-cipher.js';
 import { normalizeUri } from '../../src/privacy/uri.js';
 import { parseUri } from '../../src/sip/uri.js';

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { formatIpv4, formatIpv6 } from '../../decode/ip/address.js';
+import { formatIp, from16, parseIp as ipBytes } from '../../decode/ip/ip-text.js';
 
 /**
  * Addresses and prefixes for the blocklist and the allowlist. Every address is kept as the text the
@@ -22,47 +22,15 @@ export interface Cidr {
 
 const MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
 
-/** The 4 or 16 bytes of an address that node:net accepts (no zone index), or null. */
-function addressBytes(text: string): Buffer | null {
-  const kind = isIP(text);
-  if (kind === 4) return Buffer.from(text.split('.').map(Number));
-  if (kind !== 6 || text.includes('%')) return null;
-  const out = Buffer.alloc(16);
-  // 16-bit groups of one side of `::`; a dotted IPv4 tail is two groups.
-  const words = (part: string): number[] => {
-    if (part === '') return [];
-    const groups: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.includes('.')) {
-        const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
-        groups.push((a << 8) | b, (c << 8) | d);
-      } else {
-        groups.push(parseInt(g, 16));
-      }
-    }
-    return groups;
-  };
-  const gap = text.indexOf('::');
-  const head = words(gap < 0 ? text : text.slice(0, gap));
-  const tail = gap < 0 ? [] : words(text.slice(gap + 2));
-  const all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  all.forEach((w, i) => out.writeUInt16BE(w, 2 * i));
-  return out;
-}
-
-/** IPv4-mapped IPv6 bytes become the 4 IPv4 bytes. */
-function unmap(b: Buffer): Buffer {
-  return b.length === 16 && b.subarray(0, 12).equals(MAPPED_PREFIX) ? b.subarray(12) : b;
-}
-
-function formatBytes(b: Buffer): string {
-  return b.length === 4 ? formatIpv4(b, 0) : formatIpv6(b, 0);
+/** The bytes of an address node:net accepts (no leading zeros, no zone index), or null. */
+function bytesOf(text: string): Buffer | null {
+  return isIP(text) === 0 || text.includes('%') ? null : ipBytes(text);
 }
 
 /** Canonical text of an address, or null when the text is not one. */
 export function parseIp(text: string): string | null {
-  const b = addressBytes(text);
-  return b === null ? null : formatBytes(unmap(b));
+  const b = bytesOf(text);
+  return b === null ? null : formatIp(from16(b));
 }
 
 /** Canonical text of an address; a RangeError names the bad input. */
@@ -84,7 +52,7 @@ export function familyOf(ip: string): Family {
 export function parseCidr(text: string): Cidr {
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
-  let bytes = addressBytes(addrText);
+  let bytes = bytesOf(addrText);
   if (bytes === null) throw new RangeError(`not an address or CIDR: ${JSON.stringify(text)} (expected e.g. 10.0.0.0/8, 2001:db8::/32 or 192.0.2.7)`);
   let bits = bytes.length * 8;
   if (slash >= 0) {
@@ -103,7 +71,7 @@ export function parseCidr(text: string): Cidr {
     const keep = Math.min(8, Math.max(0, bits - 8 * i));
     net[i] &= (0xff00 >> keep) & 0xff;
   }
-  const address = formatBytes(net);
+  const address = formatIp(net);
   const family: Family = net.length === 4 ? 'ipv4' : 'ipv6';
   return { family, address, bits, text: bits === net.length * 8 ? address : `${address}/${bits}` };
 }

@@ -125,7 +125,7 @@ export class Detection {
       s = this.sources.get(p.srcIp, now);
       this.flood(s, method, now);
     }
-    if (method === 'REGISTER' || method === 'INVITE') this.surgeCount(method, now);
+    if (method === 'REGISTER' || method === 'INVITE') this.surges[method].window.add(now);
     if (m.to?.tag != null) return; // in-dialog: the rules below look at out-of-dialog probing only
     s ??= this.sources.get(p.srcIp, now);
     s.port = p.srcPort;
@@ -272,11 +272,6 @@ export class Detection {
       a.evidence.window_s = t.window;
       a.evidence.method = method;
     });
-  }
-
-  private surgeCount(method: 'REGISTER' | 'INVITE', now: number): void {
-    const g = this.surges[method];
-    g.window.add(now);
   }
 
   /** Whole-probe rates against their baseline, once per tick. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { parseIp, to16 } from '../../decode/ip/ip-text.js';
 
 /**
  * Address → country / ASN from range files in the CSV layout of the free DB-IP "lite" downloads
@@ -64,27 +64,6 @@ export class RangeTable {
 
 /** 32 lower-case hex digits of the 128-bit address (IPv4 as ::ffff:a.b.c.d), or null. */
 export function ipKey(ip: string): string | null {
-  const v = isIP(ip);
-  if (v === 4) return '00000000000000000000ffff' + v4Hex(ip);
-  if (v !== 6) return null;
-  let s = ip.toLowerCase();
-  const pct = s.indexOf('%');
-  if (pct >= 0) s = s.slice(0, pct);
-  let tail = '';
-  const lastColon = s.lastIndexOf(':');
-  if (s.indexOf('.', lastColon) >= 0) {
-    tail = v4Hex(s.slice(lastColon + 1));
-    s = s.slice(0, lastColon + 1) + '0:0';
-  }
-  const [head, rest] = s.includes('::') ? s.split('::') as [string, string] : [s, null];
-  const h = head === '' ? [] : head.split(':');
-  const r = rest === null || rest === '' ? [] : rest.split(':');
-  const groups = rest === null ? h : [...h, ...Array<string>(8 - h.length - r.length).fill('0'), ...r];
-  let out = groups.map((g) => g.padStart(4, '0')).join('');
-  if (tail !== '') out = out.slice(0, 24) + tail;
-  return out;
-}
-
-function v4Hex(ip: string): string {
-  return ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
+  const b = parseIp(ip);
+  return b === null ? null : to16(b).toString('hex');
 }

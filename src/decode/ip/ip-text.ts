@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6 } from '../decode/ip/address.js';
+import { formatIpv4, formatIpv6 } from './address.js';
 
 /**
  * IP address text ⇄ bytes. Formatting goes through the decode stage's formatter (RFC 5952 for

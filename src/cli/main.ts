@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { VERSION } from '../base/version.js';
 import { Counters } from '../base/counters.js';
 import { readCapture } from '../capture/read-capture.js';
 import type { SipPayload } from '../decode/sip-payload.js';
@@ -82,7 +83,7 @@ const program = new Command();
 program
   .name('sipsentry')
   .description('Passive SIP security probe: turns SIP traffic into a few meaningful ECS events.')
-  .version('0.1.0')
+  .version(VERSION)
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { Counters } from '../base/counters.js';
+import { VERSION } from '../base/version.js';
+import { maskSecrets } from '../config/mask.js';
 import { createLog, LOG_LEVELS, type Log, type LogLevel } from '../base/log.js';
 import { HepListener, nowUs } from '../capture/hep-listener.js';
 import { LiveCapture } from '../capture/live-capture.js';
@@ -19,6 +21,7 @@ import { Probe } from '../pipeline/probe.js';
 import { Blocklist } from '../guard/blocklist/blocklist.js';
 import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
 import { apibanKeys, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
+import { ApiPrivacy } from '../server/api-privacy.js';
 import { startHttpServer } from '../server/http-server.js';
 
 interface RunFlags {
@@ -28,13 +31,16 @@ interface RunFlags {
   bpf?: string;
   hep: string[];
   output: string[];
-  http?: string;
+  /** --http ADDRESS, or false for --no-http */
+  http?: string | boolean;
   file: string[];
   logLevel?: string;
   /** honeypot command */
   listen?: string[];
   persona?: string;
   tcp?: boolean;
+  /** run: keep serving after the files when there is no live input */
+  stay?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -60,13 +66,24 @@ function settingsFrom(flags: RunFlags): Array<[string, unknown]> {
   if (flags.listen !== undefined) {
     s.push(['inputs.honeypot', [{ listen: flags.listen.length > 0 ? flags.listen : ['0.0.0.0:5060'], tcp: flags.tcp !== false, ...(flags.persona !== undefined ? { persona: flags.persona } : {}) }]]);
   }
-  if (flags.http !== undefined) s.push(['http.listen', flags.http]);
+  if (typeof flags.http === 'string') s.push(['http.listen', flags.http]);
+  else if (flags.http === false) s.push(['http.listen', null]);
   if (flags.logLevel !== undefined) s.push(['log.level', flags.logLevel]);
   return s;
 }
 
 function load(flags: RunFlags): RunConfig {
-  return loadConfig(runConfigSchema, { file: flags.config ?? null, overrides: flags.E, settings: settingsFrom(flags) }).value;
+  return loadWithRaw(flags).value;
+}
+
+function loadWithRaw(flags: RunFlags): { value: RunConfig; raw: unknown } {
+  return loadConfig(runConfigSchema, { file: flags.config ?? null, overrides: flags.E, settings: settingsFrom(flags) });
+}
+
+/** True when the configuration (file, -E or --http) names the HTTP address; false when it is the default. */
+function httpConfigured(raw: unknown): boolean {
+  const http = (raw as { http?: { listen?: unknown } } | null)?.http;
+  return http !== undefined && http !== null && typeof http === 'object' && 'listen' in http;
 }
 
 /** Options `run` and `honeypot` share: configuration, outputs, HTTP API, logging. */
@@ -75,7 +92,8 @@ function commonOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'YAML configuration (docs/configuration.md)')
     .option('-E <key=value>', 'override one setting, e.g. -E track.callTimeout=2h (repeatable)', collect, [])
     .option('-o, --output <kind[:target]>', 'ndjson:-, ndjson:FILE, sqlite:FILE, postgres:URL, syslog:udp://H:P, elasticsearch:URL, opensearch:URL (repeatable; replaces configured outputs; default sqlite)', collect, [])
-    .option('--http <host:port>', 'serve the HTTP API (metrics, blocklist, APIBAN) here (e.g. 127.0.0.1:8080)')
+    .option('--http <host:port>', 'serve the HTTP API and web UI here (default 127.0.0.1:8080)')
+    .option('--no-http', 'no HTTP API or web UI')
     .option('--log-level <level>', `log level on stderr (${LOG_LEVELS.join(', ')})`);
 }
 
@@ -89,6 +107,7 @@ export function registerRunCommand(program: Command, exitUsage: number): void {
     .option('--bpf <filter>', 'capture filter for the --interface captures (default: SIP ports, HEP, VXLAN, GTP-U, GRE, fragments)')
     .option('--hep <host:port>', 'receive HEP on this address over UDP and TCP (repeatable)', collect, [])
     .option('-f, --file <capture>', 'read this capture file first (repeatable)', collect, [])
+    .option('--stay', 'with files only: keep serving the HTTP API and web UI after the files are read, until stopped')
     .action((flags: RunFlags) => start(flags, exitUsage));
 
   commonOptions(
@@ -104,8 +123,9 @@ export function registerRunCommand(program: Command, exitUsage: number): void {
 
 async function start(flags: RunFlags, exitUsage: number): Promise<void> {
   let cfg: RunConfig;
+  let raw: unknown;
   try {
-    cfg = load(flags);
+    ({ value: cfg, raw } = loadWithRaw(flags));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sipsentry: configuration error:\n${err.message.split('\n').map((l) => '  ' + l).join('\n')}\n`);
@@ -116,7 +136,7 @@ async function start(flags: RunFlags, exitUsage: number): Promise<void> {
   }
   const log = createLog(cfg.log.level as LogLevel);
   try {
-    await runProbe(cfg, flags, log);
+    await runProbe(cfg, flags, log, httpConfigured(raw));
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'cannot run');
     process.exitCode = (err as { usage?: boolean }).usage === true ? exitUsage : 1;
@@ -130,7 +150,7 @@ function usage(err: unknown): Error {
   return e;
 }
 
-async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void> {
+async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit: boolean): Promise<void> {
   const counters = new Counters();
   let enc;
   let opts;
@@ -148,17 +168,12 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   } catch (err) {
     throw usage(err);
   }
-  const outputs = new OutputSet({ counters, log }, outputSpecs(cfg));
+  const specs = outputSpecs(cfg);
+  const outputs = new OutputSet({ counters, log }, specs);
   const writer = new EventWriter(enc, (r) => outputs.push(r));
   const probe = new Probe(opts, writer, counters, blocklist);
   probe.guard.addGauges('outputs', () => outputs.gauges());
 
-  // Files first, on their own packet clock.
-  for (const f of cfg.inputs.files) {
-    const summary = await readCapture(f, probe.onFrame);
-    if (summary.error !== null) log.error({ file: f, code: summary.error.code, offset: summary.error.offset }, summary.error.message);
-    log.info({ file: f, frames: summary.frames }, 'file read');
-  }
   const captures = liveOptions(cfg).map((o) => new LiveCapture(o, probe.onFrame, counters, log));
   const listeners = hepOptions(cfg).map((o) => new HepListener(o, probe.onHep, counters, log));
   // The honeypot's traffic (what it hears and what it answers) goes through the probe like captured traffic; every source is an alert.
@@ -168,6 +183,46 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   };
   const honeypots = cfg.inputs.honeypot.map((o) => new Honeypot(o, counters, log, probe.onPayload, contact));
   const live = captures.length + listeners.length + honeypots.length > 0;
+  // Live, blocklist TTLs run on the wall clock; from files only, on the packet clock like everything else.
+  const clockMs = (): number => (live ? Date.now() : Math.floor(probe.tracker.nowUs / 1000));
+  let http = null;
+  if (cfg.http.listen !== null) {
+    const sqlite = specs.find((s) => s.kind.kind === 'sqlite');
+    try {
+      const token = secret(cfg.http.token, cfg.http.tokenEnv, 'http.tokenEnv');
+      const apiban = blocklist !== null && keys.length > 0 ? { keys, rate: { requests: cfg.apiban.requests, perS: cfg.apiban.per } } : null;
+      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log, {
+        ...(blocklist !== null ? { blocklist } : {}),
+        apiban,
+        now: clockMs,
+        privacy: new ApiPrivacy(enc),
+        views: {
+          storePath: sqlite !== undefined ? (sqlite.options as { path: string }).path : null,
+          config: maskSecrets(cfg),
+          version: VERSION,
+          live: () => live,
+          onRecord: (l) => writer.onRecord(l),
+          ui: cfg.http.ui,
+        },
+      });
+    } catch (err) {
+      if (!httpExplicit && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        // The default address is a convenience: a second probe on the host runs without it.
+        log.warn({ listen: `${cfg.http.listen.host}:${cfg.http.listen.port}` }, 'HTTP API not started: the default address is in use (set http.listen, or --no-http)');
+      } else {
+        blocklist?.close();
+        await outputs.close({ timeoutMs: 0 });
+        throw usage(err);
+      }
+    }
+  }
+
+  // Files before live inputs, on their own packet clock (the HTTP views already watch them).
+  for (const f of cfg.inputs.files) {
+    const summary = await readCapture(f, probe.onFrame);
+    if (summary.error !== null) log.error({ file: f, code: summary.error.code, offset: summary.error.offset }, summary.error.message);
+    log.info({ file: f, frames: summary.frames }, 'file read');
+  }
   try {
     for (const c of captures) c.start();
     for (const l of listeners) await l.start();
@@ -176,26 +231,10 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     for (const c of captures) c.stop();
     for (const l of listeners) await l.stop();
     for (const h of honeypots) await h.close();
+    await http?.close();
     blocklist?.close();
     await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
     throw usage(err);
-  }
-
-  // Live, blocklist TTLs run on the wall clock; from files only, on the packet clock like everything else.
-  const clockMs = (): number => (live ? Date.now() : Math.floor(probe.tracker.nowUs / 1000));
-  let http = null;
-  if (cfg.http.listen !== null) {
-    try {
-      const token = secret(cfg.http.token, cfg.http.tokenEnv, 'http.tokenEnv');
-      const apiban = blocklist !== null && keys.length > 0 ? { keys, rate: { requests: cfg.apiban.requests, perS: cfg.apiban.per } } : null;
-      http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log, { ...(blocklist !== null ? { blocklist } : {}), apiban, now: clockMs });
-    } catch (err) {
-      for (const c of captures) c.stop();
-      for (const l of listeners) await l.stop();
-      for (const h of honeypots) await h.close();
-      await outputs.close({ timeoutMs: 0 });
-      throw usage(err);
-    }
   }
 
   // Enforcement follows the blocklist: an nftables set (or file) and hooks for other systems.
@@ -211,6 +250,9 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
   }
 
   const ticker = live ? setInterval(() => probe.tick(nowUs()), 1000) : null;
+  // --stay: files read, the views stay up (the clock settles like at the end of a replay).
+  const stay = !live && flags.stay === true && http !== null;
+  let finished = false;
   let stopping = false;
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
@@ -221,7 +263,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     for (const l of listeners) await l.stop();
     for (const h of honeypots) await h.close();
     // Live: outcomes due by now are stated; files only: the clock settles past the last packet like replay.
-    probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
+    if (!finished) probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
     await http?.close();
     await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
     await nft?.close();
@@ -244,7 +286,13 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log): Promise<void
     void reload(flags, probe, outputs, log);
   });
   log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), honeypots: honeypots.length, outputs: outputs.names }, 'running');
-  if (!live) await stop('end of files');
+  if (stay) {
+    probe.finish(probe.lastPacketTimeUs + 32_000_000);
+    finished = true;
+    log.info('files read; serving the HTTP API and web UI until stopped (--stay)');
+  } else if (!live) {
+    await stop('end of files');
+  }
 }
 
 /** SIGHUP: exclusions and outputs follow the file again; inputs, tracker state and counters stay. */

@@ -41,7 +41,7 @@ export function byteSize() {
   });
 }
 
-/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all addresses), validated and split. */
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all addresses), validated and split; port 0 = any free port (logged when bound). */
 export interface HostPort {
   host: string;
   port: number;
@@ -51,7 +51,7 @@ export function parseHostPort(text: string, defaultHost = '0.0.0.0'): HostPort |
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   if (m === null) return null;
   const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
+  if (port > 65535) return null;
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? defaultHost : host, port };
 }

@@ -8,6 +8,8 @@ export interface EventFilter {
   /** Milliseconds since the epoch: from inclusive, to exclusive. */
   from?: number;
   to?: number;
+  /** event.kind is one of these (`event`, `alert`, `metric`). */
+  kinds?: readonly string[];
   /** event.action is one of these. */
   actions?: readonly string[];
   /** Client address, exact or a CIDR prefix. */
@@ -107,6 +109,16 @@ export class SqliteStore {
     });
   }
 
+  /** The users (authentication user, else From user) with the most events, most first. */
+  topUsers(f: EventFilter = {}, limit = 10): Array<{ user: string; count: number }> {
+    return this.reading(() => {
+      const { where, params } = conditions(f);
+      where.push('user IS NOT NULL');
+      const sql = `SELECT user, count(*) AS count FROM events${clause(where)} GROUP BY user ORDER BY count DESC, user LIMIT ?`;
+      return this.db.prepare(sql).all(...params, limit) as Array<{ user: string; count: number }>;
+    });
+  }
+
   close(): void {
     this.db.close();
   }
@@ -152,6 +164,10 @@ function conditions(f: EventFilter): { where: string[]; params: unknown[] } {
   if (f.to !== undefined) {
     where.push('ts < ?');
     params.push(f.to);
+  }
+  if (f.kinds !== undefined && f.kinds.length > 0) {
+    where.push(`kind IN (${f.kinds.map(() => '?').join(', ')})`);
+    params.push(...f.kinds);
   }
   if (f.actions !== undefined && f.actions.length > 0) {
     where.push(`action IN (${f.actions.map(() => '?').join(', ')})`);

@@ -10,6 +10,7 @@ import type { TrackEvent } from '../track/track-event.js';
  */
 export class EventWriter {
   private readonly alertListeners: Array<(doc: Record<string, unknown>) => void> = [];
+  private readonly recordListeners: Array<(r: OutputRecord) => void> = [];
 
   constructor(
     private readonly enc: Encryptor | null,
@@ -18,14 +19,14 @@ export class EventWriter {
 
   readonly event = (e: TrackEvent): void => {
     this.enc?.(e);
-    this.sink(recordFromEvent(e, eventToJson(e)));
+    this.emit(recordFromEvent(e, eventToJson(e)));
   };
 
   /** A detection, encrypted like the events. */
   readonly alert = (a: Alert, allowlisted: boolean): void => {
     this.enc?.alert(a);
     const doc = alertToEcs(a, allowlisted);
-    this.sink(recordFromDocument(doc, JSON.stringify(doc)));
+    this.emit(recordFromDocument(doc, JSON.stringify(doc)));
     for (const l of this.alertListeners) l(doc);
   };
 
@@ -34,9 +35,23 @@ export class EventWriter {
     this.alertListeners.push(listener);
   }
 
+  /** Also hands every record (events, alerts, stats; encrypted when privacy is on) to `listener`: the live stream and rate history. */
+  onRecord(listener: (r: OutputRecord) => void): () => void {
+    this.recordListeners.push(listener);
+    return () => {
+      const i = this.recordListeners.indexOf(listener);
+      if (i >= 0) this.recordListeners.splice(i, 1);
+    };
+  }
+
+  private emit(r: OutputRecord): void {
+    this.sink(r);
+    for (let i = 0; i < this.recordListeners.length; i++) this.recordListeners[i]!(r);
+  }
+
   /** A finished ECS document (stats). */
   readonly document = (doc: Record<string, unknown>): void => {
     const d = this.enc !== null ? this.enc.statsDocument(doc) : doc;
-    this.sink(recordFromDocument(d, JSON.stringify(d)));
+    this.emit(recordFromDocument(d, JSON.stringify(d)));
   };
 }

@@ -4,6 +4,7 @@ import type { SipPayload } from '../decode/sip-payload.js';
 import type { BlocklistApi } from '../guard/blocklist/types.js';
 import { createGuard, type Guard } from '../guard/guard.js';
 import type { GuardConfig } from '../guard/options.js';
+import { MessageLog, type MessageLogOptions } from '../track/message-log.js';
 import { Tracker } from '../track/tracker.js';
 import type { TrackOptions } from '../track/options.js';
 import type { TrackEvent } from '../track/track-event.js';
@@ -21,6 +22,8 @@ export interface ProbeOptions {
    * senders); a timer must not fire before the reply that cancels it had a chance to arrive.
    */
   lagS: number;
+  /** Recent messages per Call-ID for call-flow ladders and pcap downloads; null = not kept. */
+  callFlows?: MessageLogOptions | null;
 }
 
 /**
@@ -33,6 +36,9 @@ export class Probe {
   readonly counters: Counters;
   readonly tracker: Tracker;
   readonly guard: Guard;
+  /** Recent messages per Call-ID (call flows), when enabled. */
+  readonly messageLog: MessageLog | null;
+  private readonly advanceListeners: Array<(nowUs: number) => void> = [];
   private readonly chain: DecodeChain;
   private readonly handle: (p: SipPayload) => void;
   /** Largest packet time seen (µs). */
@@ -53,7 +59,22 @@ export class Probe {
     });
     this.guard.addGauges('track.tables', () => this.tracker.tables);
     const guard = this.guard;
-    this.handle = payloadHandler(counters, this.tracker, guard.detection !== null ? (p, m) => guard.onMessage(p, m) : null);
+    const flows = opts.callFlows != null && opts.callFlows.maxBytes > 0 ? new MessageLog(opts.callFlows) : null;
+    this.messageLog = flows;
+    if (flows !== null) this.guard.addGauges('track.message_log', () => flows.size);
+    const detect = guard.detection !== null;
+    this.handle = payloadHandler(
+      counters,
+      this.tracker,
+      flows === null
+        ? detect
+          ? (p, m) => guard.onMessage(p, m)
+          : null
+        : (p, m) => {
+            flows.record(p, m);
+            if (detect) guard.onMessage(p, m);
+          },
+    );
     this.chain = new DecodeChain(opts.decode, counters, this.onPayload);
   }
 
@@ -92,10 +113,16 @@ export class Probe {
     this.advance(Math.max(this.lastPacketUs, wallUs - this.opts.lagS * 1_000_000));
   }
 
+  /** Calls `listener` each time the clock moves on (about once a second of packet or wall time). */
+  onAdvance(listener: (nowUs: number) => void): void {
+    this.advanceListeners.push(listener);
+  }
+
   /** Timers, guard calm-downs and periodic stats up to `now`. */
   private advance(now: number): void {
     this.chain.tick(now);
     this.tracker.advance(now);
+    for (const l of this.advanceListeners) l(this.tracker.nowUs);
     for (const s of this.guard.tick(this.tracker.nowUs)) this.writer.event(s);
     const st = this.guard.dueStats(this.tracker.nowUs);
     if (st !== null) this.writer.document(st);

@@ -91,10 +91,23 @@ const rateSchema = z.strictObject({
   idleTimeout: duration().default(r.idleTimeout),
 });
 
+/** Where `sipsentry run` serves the HTTP API and web UI unless told otherwise. */
+export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
+
 const httpSchema = z.strictObject({
-  listen: hostPort('127.0.0.1').nullable().default(null).describe('HTTP API and metrics (e.g. 127.0.0.1:8080); null = off.'),
+  listen: hostPort('127.0.0.1')
+    .nullable()
+    .prefault(DEFAULT_HTTP_LISTEN)
+    .describe('HTTP API, metrics and web UI; null = off. When the default address is taken the probe runs without it (a warning); a configured one must bind.'),
   token: z.string().min(16).nullable().default(null).describe('Bearer token; required for a non-loopback address and for changes.'),
   tokenEnv: z.string().nullable().default(null).describe('Environment variable holding the token.'),
+  ui: z.boolean().default(true).describe('Serve the web UI under /ui/.'),
+  callFlows: z
+    .strictObject({
+      maxBytes: byteSize().default(32 * 1024 * 1024).describe('Recent SIP messages kept for call-flow ladders and per-call pcap downloads; 0 = off.'),
+      maxPerCall: z.number().int().min(1).default(500).describe('Messages kept per Call-ID (later ones are counted).'),
+    })
+    .prefault({}),
 });
 
 const apibanSchema = z.strictObject({

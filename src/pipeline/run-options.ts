@@ -44,6 +44,7 @@ export function probeOptions(c: RunConfig): ProbeOptions {
     track: { ...defaultTrackOptions, ...c.track },
     guard: guardConfig(c),
     lagS: 2,
+    callFlows: c.http.listen !== null ? c.http.callFlows : null,
   };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { duration } from '../config/units.js';
 import { normaliseCidr, parseIp } from '../guard/blocklist/cidr.js';
 import type { BlockEntry, BlocklistApi } from '../guard/blocklist/types.js';
+import { ApiPrivacy } from './api-privacy.js';
 
 /** Operator access to the blocklist and the allowlist under `/api/v1/`. */
 export interface BlocklistRouteOptions {
@@ -13,6 +14,8 @@ export interface BlocklistRouteOptions {
   authorised: (req: FastifyRequest) => boolean;
   /** Reply to an unauthorised change; by default 401 as for a wrong token. */
   deny?: (reply: FastifyReply) => FastifyReply;
+  /** With field encryption on, addresses go out and come in as ciphertext. */
+  privacy?: ApiPrivacy;
 }
 
 export const DEFAULT_PAGE = 1000;
@@ -40,9 +43,9 @@ function problems(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length === 0 ? 'body' : i.path.join('.')}: ${i.message}`).join('; ');
 }
 
-function view(e: BlockEntry) {
+function view(e: BlockEntry, privacy: ApiPrivacy) {
   return {
-    ip: e.ip,
+    ip: privacy.ip(e.ip),
     seq: e.seq,
     reason: e.reason,
     origin: e.origin,
@@ -57,6 +60,17 @@ export function registerBlocklistRoutes(app: FastifyInstance, opts: BlocklistRou
   const { blocklist, now, authorised } = opts;
   const deny = opts.deny ?? ((reply: FastifyReply) => reply.code(401).send({ error: 'missing or wrong bearer token' }));
   const bad = (reply: FastifyReply, error: string) => reply.code(400).send({ error });
+  const privacy = opts.privacy ?? new ApiPrivacy(null);
+  // Error texts quote what the client sent (ciphertext when encryption is on), never the decrypted value.
+  const ipIn = (text: string): string | null => {
+    const plain = privacy.ipIn(text);
+    return plain === null ? null : parseIp(plain);
+  };
+  const cidrIn = (text: string): string => {
+    const plain = privacy.networkIn(text);
+    if (plain === null) throw new Error(`not a network of this key: ${JSON.stringify(text)}`);
+    return normaliseCidr(plain);
+  };
 
   /** Keyset pages: `next` is the `after` of the following page, null on the last one. */
   app.get('/api/v1/blocklist', async (req, reply) => {
@@ -64,32 +78,32 @@ export function registerBlocklistRoutes(app: FastifyInstance, opts: BlocklistRou
     if (!q.success) return bad(reply, problems(q.error));
     const entries = blocklist.since(q.data.after, q.data.limit, now());
     const next = entries.length === q.data.limit ? entries[entries.length - 1]!.seq : null;
-    return { entries: entries.map(view), next };
+    return { entries: entries.map((e) => view(e, privacy)), next };
   });
 
   app.post('/api/v1/blocklist', async (req, reply) => {
     if (!authorised(req)) return deny(reply);
     const b = banBody.safeParse(req.body ?? {});
     if (!b.success) return bad(reply, problems(b.error));
-    const ip = parseIp(b.data.ip);
+    const ip = ipIn(b.data.ip);
     if (ip === null) return bad(reply, `ip: not an IP address: ${JSON.stringify(b.data.ip)}`);
-    if (blocklist.isAllowed(ip)) return reply.code(409).send({ error: `${ip} is on the allowlist: remove it there first` });
+    if (blocklist.isAllowed(ip)) return reply.code(409).send({ error: `${privacy.ip(ip)} is on the allowlist: remove it there first` });
     const t = now();
     const result = blocklist.sight({ ip, reason: b.data.reason, origin: 'manual', nowMs: t, ...(b.data.ttl === undefined ? {} : { ttlS: b.data.ttl }) });
     const entry = blocklist.check(ip, t);
     if (result === 'full' || entry === null) return reply.code(503).send({ error: 'the blocklist is full (blocklist.maxEntries)' });
-    return reply.code(result === 'added' ? 201 : 200).send(view(entry));
+    return reply.code(result === 'added' ? 201 : 200).send(view(entry, privacy));
   });
 
   app.delete<{ Params: { ip: string } }>('/api/v1/blocklist/:ip', async (req, reply) => {
     if (!authorised(req)) return deny(reply);
-    const ip = parseIp(req.params.ip);
+    const ip = ipIn(req.params.ip);
     if (ip === null) return bad(reply, `not an IP address: ${JSON.stringify(req.params.ip)}`);
-    if (!blocklist.unban(ip, now())) return reply.code(404).send({ error: `${ip} is not listed` });
-    return { removed: ip };
+    if (!blocklist.unban(ip, now())) return reply.code(404).send({ error: `${privacy.ip(ip)} is not listed` });
+    return { removed: privacy.ip(ip) };
   });
 
-  app.get('/api/v1/allowlist', async () => ({ allow: blocklist.allowlist() }));
+  app.get('/api/v1/allowlist', async () => ({ allow: blocklist.allowlist().map((e) => ({ ...e, cidr: privacy.network(e.cidr) })) }));
 
   app.post('/api/v1/allowlist', async (req, reply) => {
     if (!authorised(req)) return deny(reply);
@@ -97,12 +111,12 @@ export function registerBlocklistRoutes(app: FastifyInstance, opts: BlocklistRou
     if (!b.success) return bad(reply, problems(b.error));
     let cidr: string;
     try {
-      cidr = normaliseCidr(b.data.cidr);
+      cidr = cidrIn(b.data.cidr);
     } catch (err) {
       return bad(reply, `cidr: ${(err as Error).message}`);
     }
     blocklist.allow(cidr, b.data.note, now());
-    return reply.code(201).send({ cidr, note: b.data.note });
+    return reply.code(201).send({ cidr: privacy.network(cidr), note: b.data.note });
   });
 
   /** The prefix is URL-encoded in the path: `/api/v1/allowlist/10.0.0.0%2F8`. */
@@ -110,14 +124,15 @@ export function registerBlocklistRoutes(app: FastifyInstance, opts: BlocklistRou
     if (!authorised(req)) return deny(reply);
     let cidr: string;
     try {
-      cidr = normaliseCidr(req.params.cidr);
+      cidr = cidrIn(req.params.cidr);
     } catch (err) {
       return bad(reply, (err as Error).message);
     }
-    if (blocklist.disallow(cidr)) return { removed: cidr };
+    const shown = privacy.network(cidr);
+    if (blocklist.disallow(cidr)) return { removed: shown };
     if (blocklist.allowlist().some((e) => e.cidr === cidr)) {
-      return reply.code(409).send({ error: `${cidr} comes from the configuration (blocklist.allow): change it there` });
+      return reply.code(409).send({ error: `${shown} comes from the configuration (blocklist.allow): change it there` });
     }
-    return reply.code(404).send({ error: `${cidr} is not on the allowlist` });
+    return reply.code(404).send({ error: `${shown} is not on the allowlist` });
   });
 }

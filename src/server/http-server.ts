@@ -1,14 +1,22 @@
 import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Log } from '../base/log.js';
 import type { BlocklistApi } from '../guard/blocklist/types.js';
 import { metricsText } from '../guard/metrics.js';
 import { checkEventTypes } from '../guard/options.js';
+import type { OutputRecord } from '../outputs/record.js';
 import type { Probe } from '../pipeline/probe.js';
+import { ApiPrivacy } from './api-privacy.js';
 import { isApibanRequest, registerApiban, type ApibanOptions } from './apiban.js';
 import { registerBlocklistRoutes } from './blocklist-routes.js';
+import { EventStream } from './event-stream.js';
+import { RateHistory } from './rate-history.js';
+import { registerUiRoutes } from './ui-routes.js';
 
 export interface HttpOptions {
   host: string;
@@ -26,6 +34,33 @@ export interface HttpExtras {
   apiban?: Omit<ApibanOptions, 'blocklist' | 'now'> | null;
   /** Milliseconds on the probe's clock (default: the wall clock). */
   now?: () => number;
+  /** Field encryption: what the API shows is ciphertext like the events. */
+  privacy?: ApiPrivacy;
+  /** The operator views (events, live stream, calls, flows, dashboard) and the web UI. */
+  views?: ViewOptions;
+}
+
+export interface ViewOptions {
+  /** The sqlite output's database, or null when there is none. */
+  storePath: string | null;
+  /** Configuration with its secrets masked. */
+  config: unknown;
+  version: string;
+  live: () => boolean;
+  /** Subscribes to every record written (the event writer's onRecord). */
+  onRecord: (listener: (r: OutputRecord) => void) => () => void;
+  /** Serve the web UI under /ui/. */
+  ui: boolean;
+}
+
+/** The built web UI (dist/ui), beside the compiled server (dist/src/server). */
+const UI_ROOT = fileURLToPath(new URL('../../ui/', import.meta.url));
+
+/** Host names a loopback-bound API answers to: anything else is a DNS-rebinding attempt from a web page. */
+function loopbackHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '::1' || (isIP(name) === 4 && name.startsWith('127.'));
 }
 
 export function isLoopback(host: string): boolean {
@@ -59,12 +94,25 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
 
   const apiban = extras.blocklist !== undefined && extras.apiban != null ? extras.apiban : null;
   const now = extras.now ?? Date.now;
+  const privacy = extras.privacy ?? new ApiPrivacy(null);
+  const loopback = isLoopback(opts.host);
+
+  // Browsers get no CORS headers (cross-origin pages cannot read any answer), the UI's own page
+  // may only load its own scripts, and nothing is framed or sniffed.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    return payload;
+  });
 
   // Off loopback, every request needs the token; on loopback, only changes do. APIBAN routes check
   // their own key instead: firewalls elsewhere poll them without the API token.
   app.addHook('onRequest', async (req, reply) => {
+    if (loopback && !loopbackHostHeader(req.headers.host)) return reply.code(421).send({ error: 'this API answers to loopback host names only' });
     if (apiban !== null && isApibanRequest(req)) return;
-    if (!isLoopback(opts.host) && !authorised(req)) return deny(reply, false);
+    if (!loopback && !authorised(req)) return deny(reply, false);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -73,7 +121,7 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     return (await registry.metrics()) + own;
   });
-  app.get('/api/v1/stats', async () => probe.guard.stats(probe.tracker.nowUs, false));
+  app.get('/api/v1/stats', async () => privacy.document(probe.guard.stats(probe.tracker.nowUs, false)));
   app.get('/api/v1/exclusions', async () => ({ exclude: [...probe.guard.exclude].sort() }));
   app.put('/api/v1/exclusions', async (req, reply) => {
     if (!authorised(req)) return deny(reply, true);
@@ -91,8 +139,41 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
     return { exclude: [...probe.guard.exclude].sort() };
   });
   if (extras.blocklist !== undefined) {
-    registerBlocklistRoutes(app, { blocklist: extras.blocklist, now, authorised, deny: (reply) => deny(reply, true) });
+    registerBlocklistRoutes(app, { blocklist: extras.blocklist, now, authorised, deny: (reply) => deny(reply, true), privacy });
     if (apiban !== null) registerApiban(app, { ...apiban, blocklist: extras.blocklist, now });
+  }
+
+  const views = extras.views;
+  if (views !== undefined) {
+    const stream = new EventStream(probe.counters);
+    const rates = new RateHistory(probe.counters);
+    const offStream = views.onRecord(stream.push);
+    const offRates = views.onRecord((r) => rates.record(r));
+    probe.onAdvance((nowUs) => rates.step(nowUs));
+    app.addHook('onClose', async () => {
+      offStream();
+      offRates();
+    });
+    registerUiRoutes(app, {
+      probe,
+      privacy,
+      storePath: views.storePath,
+      stream,
+      rates,
+      config: views.config,
+      version: views.version,
+      live: views.live,
+      blocklist: extras.blocklist !== undefined,
+      tokenConfigured: token !== null,
+    });
+    if (views.ui) {
+      if (existsSync(UI_ROOT)) {
+        await app.register(fastifyStatic, { root: UI_ROOT, prefix: '/ui/', index: 'index.html', maxAge: 0 });
+        app.get('/', async (_req, reply) => reply.redirect('/ui/'));
+      } else {
+        app.get('/ui/*', async (_req, reply) => reply.code(404).send({ error: 'the web UI is not built (npm run build)' }));
+      }
+    }
   }
 
   await app.listen({ host: opts.host, port: opts.port });

@@ -29,6 +29,10 @@ export class Registrations {
     return this.bindings.size;
   }
 
+  values(): IterableIterator<Binding> {
+    return this.bindings.values();
+  }
+
   /** Up to n live bindings as "AoR contact". */
   sample(n: number): string[] {
     const out: string[] = [];

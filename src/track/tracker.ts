@@ -93,6 +93,16 @@ export class Tracker {
     return { transactions: this.txns.size, calls: this.calls.size, bindings: this.regs.size, keepalives: this.keepalives.size };
   }
 
+  /** Calls not yet ended or failed (early and confirmed dialogs), for the API; read, never modify. */
+  *liveCalls(): IterableIterator<Call> {
+    for (const c of this.calls.values()) if (c.state === CallState.Early || c.state === CallState.Confirmed) yield c;
+  }
+
+  /** Current registration bindings, for the API; read, never modify. */
+  liveBindings(): IterableIterator<Binding> {
+    return this.regs.values();
+  }
+
   // ---------------------------------------------------------------- packet-level facts
 
   /** A non-SIP payload on a SIP flow (not a keep-alive): `msg-probe`. */

@@ -68,6 +68,16 @@ export class RateLimiter implements Processor {
     return { keys: t.size, exceeded: t.count[HOT]!, capacity: t.capacity, columnBytes: t.columnBytes };
   }
 
+  /** Keys in an episode now (the HOT list, most recently active last), at most `max`: for the API. */
+  limited(max: number): Array<{ action: EventAction; ip: string; sinceUs: number; exceeded: number; suppressed: number }> {
+    const t = this.table;
+    const out = [];
+    for (let s = t.head[HOT]!; s >= 0 && out.length < max; s = t.next[s]!) {
+      out.push({ action: EventActions[t.action[s]!]!, ip: t.ip[s]!, sinceUs: t.sinceUs[s]!, exceeded: t.exceeded[s]!, suppressed: t.suppressedTotal[s]! });
+    }
+    return out;
+  }
+
   run(e: TrackEvent): TrackEvent | null {
     const a = ACTION_INDEX.get(e.action)!;
     if (!this.o.enabled) {

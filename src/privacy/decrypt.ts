@@ -1,4 +1,4 @@
-import { FieldCiphers } from './ciphers.js';
+import { FieldCiphers, TEXT_MARK } from './ciphers.js';
 import type { IpMode } from './config.js';
 import type { KeyRing } from './keys.js';
 import { mapTrace } from './residual.js';
@@ -72,7 +72,19 @@ export class DocumentDecryptor {
       });
       return bad ? null : r;
     });
+    // Stats documents: extension method names among the request counters (`~…` keys).
+    const requests = get(out, 'sipsentry.stats.counters.sip.requests');
+    if (requests !== null && typeof requests === 'object' && !Array.isArray(requests)) {
+      const renamed: Doc = {};
+      for (const [k, v] of Object.entries(requests as Doc)) {
+        const name = k.startsWith(TEXT_MARK) ? c.decryptText(k) : k;
+        if (name === null) throw new DecryptError(`sipsentry.stats.counters.sip.requests: "${k.slice(0, 40)}" is not a ciphertext of key ${key.id}`);
+        renamed[name] = v;
+      }
+      set(out, 'sipsentry.stats.counters.sip.requests', renamed);
+    }
     remove(out, KEY_ID_FIELD);
+    if (isEmptyObject(out.sip)) delete out.sip;
     return out;
   }
 
@@ -85,6 +97,10 @@ export class DocumentDecryptor {
     }
     return c;
   }
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
 function get(doc: Doc, path: string): unknown {

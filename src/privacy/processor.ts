@@ -132,6 +132,9 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
       for (const [m, v] of Object.entries(req)) renamed[m === 'value' || isPlainMethod(m) ? m : c.text(m)] = v;
       sip.requests = renamed;
     }
+    // The key id, as on events: a reader tells which key encrypted the method names and can decrypt them.
+    const o = out as { sip?: Record<string, unknown> };
+    o.sip = { ...(o.sip ?? {}), key_id: scheme };
     return out;
   };
 

@@ -126,6 +126,9 @@ describe('processor', () => {
     assert.equal(req.INVITE, 2);
     assert.ok(!JSON.stringify(out).includes('alice'));
     assert.equal(doc.sipsentry.stats.counters.sip.requests['alice@example.com'], 1, 'the input is not changed');
+    assert.equal((out as { sip?: { key_id?: string } }).sip?.key_id, enc.scheme, 'stats documents name their key like events');
+    assert.deepEqual(new DocumentDecryptor(new KeyRing([KEY_A])).decrypt(out), doc, 'and decrypt back to the original');
+    assert.throws(() => new DocumentDecryptor(new KeyRing([KEY_B])).decrypt(out), /key/);
     const lists = enc.summaryLists({ calls: ['a@b'], bindings: ['sip:alice@example.com sip:alice@192.0.2.10:5060'], pending: ['INVITE c@d', 'FROB e@f'] });
     assert.deepEqual(lists.calls, [enc.ciphers.callId('a@b')]);
     assert.deepEqual(lists.bindings, [`${enc.ciphers.uri('sip:alice@example.com')} ${enc.ciphers.uri('sip:alice@192.0.2.10:5060')}`]);

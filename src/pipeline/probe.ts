@@ -38,7 +38,9 @@ export class Probe {
   readonly guard: Guard;
   /** Recent messages per Call-ID (call flows), when enabled. */
   readonly messageLog: MessageLog | null;
-  private readonly advanceListeners: Array<(nowUs: number) => void> = [];
+  private readonly advanceListeners: Array<(nowUs: number, sinceUs: number) => void> = [];
+  /** Clock of the previous step (first packet time before the first step). */
+  private stepUs = -1;
   private readonly chain: DecodeChain;
   private readonly handle: (p: SipPayload) => void;
   /** Largest packet time seen (µs). */
@@ -88,7 +90,9 @@ export class Probe {
     // Policy runs on packet time too, so a burst is judged by when it happened, not when read.
     if (ts >= this.nextTickUs) {
       if (this.nextTickUs >= 0) this.advance(ts);
-      this.nextTickUs = ts + 1_000_000;
+      else this.stepUs = ts;
+      // Whole seconds: what is counted between two steps then lies within one second of packet time.
+      this.nextTickUs = (Math.floor(ts / 1_000_000) + 1) * 1_000_000;
     }
     this.handle(p);
   };
@@ -113,8 +117,12 @@ export class Probe {
     this.advance(Math.max(this.lastPacketUs, wallUs - this.opts.lagS * 1_000_000));
   }
 
-  /** Calls `listener` each time the clock moves on (about once a second of packet or wall time). */
-  onAdvance(listener: (nowUs: number) => void): void {
+  /**
+   * Calls `listener` each time the clock moves on (about once a second of packet or wall time),
+   * with the time of the previous step: what was counted in between happened in the same whole
+   * second of packet time as `sinceUs` (the next whole second's first packet makes the next step).
+   */
+  onAdvance(listener: (nowUs: number, sinceUs: number) => void): void {
     this.advanceListeners.push(listener);
   }
 
@@ -122,7 +130,9 @@ export class Probe {
   private advance(now: number): void {
     this.chain.tick(now);
     this.tracker.advance(now);
-    for (const l of this.advanceListeners) l(this.tracker.nowUs);
+    const since = this.stepUs >= 0 ? this.stepUs : this.tracker.nowUs;
+    this.stepUs = this.tracker.nowUs;
+    for (const l of this.advanceListeners) l(this.tracker.nowUs, since);
     for (const s of this.guard.tick(this.tracker.nowUs)) this.writer.event(s);
     const st = this.guard.dueStats(this.tracker.nowUs);
     if (st !== null) this.writer.document(st);

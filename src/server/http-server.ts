@@ -149,7 +149,7 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
     const rates = new RateHistory(probe.counters);
     const offStream = views.onRecord(stream.push);
     const offRates = views.onRecord((r) => rates.record(r));
-    probe.onAdvance((nowUs) => rates.step(nowUs));
+    probe.onAdvance((nowUs, sinceUs) => rates.step(nowUs, sinceUs));
     app.addHook('onClose', async () => {
       offStream();
       offRates();

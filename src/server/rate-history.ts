@@ -27,11 +27,11 @@ export class RateHistory {
     private readonly points = 360,
   ) {}
 
-  /** The clock moved to `nowUs`: messages since the previous step go to the interval holding it. */
-  step(nowUs: number): void {
+  /** The clock moved to `nowUs`; the messages counted since the previous step arrived from `sinceUs` on. */
+  step(nowUs: number, sinceUs = nowUs): void {
     const messages = this.counters.get('sip.messages');
     const errors = this.counters.get('sip.parse_errors');
-    const p = this.bucket(Math.floor(nowUs / 1000));
+    const p = this.bucket(Math.floor(sinceUs / 1000));
     if (p !== null) {
       p.messages += messages - this.lastMessages;
       p.parseErrors += errors - this.lastErrors;

@@ -119,7 +119,14 @@ describe('HTTP views over a replayed lab capture', { timeout: 120_000 }, () => {
     assert.ok(sum.topSources.length > 0 && sum.topUsers.length > 0);
     const rates = (await (await s.api('/api/v1/rates')).json()) as { intervalS: number; points: { t: number; messages: number; events: number }[] };
     assert.equal(rates.intervalS, 10);
-    assert.equal(rates.points.reduce((a, p) => a + p.messages, 0), 220, 'every message of the capture, on packet time');
+    // Each message in the interval of its own packet time, exactly as `sipsentry messages` stamps it.
+    const perInterval = new Map<number, number>();
+    for (const line of spawnSync(process.execPath, [CLI, 'messages', CAPTURE], { encoding: 'utf8' }).stdout.trim().split('\n')) {
+      const t = Math.floor((JSON.parse(line) as { ts_us: number }).ts_us / 10_000_000) * 10_000;
+      perInterval.set(t, (perInterval.get(t) ?? 0) + 1);
+    }
+    assert.deepEqual(rates.points.filter((p) => p.messages > 0).map((p) => [p.t, p.messages]), [...perInterval]);
+    assert.equal(rates.points.reduce((a, p) => a + p.messages, 0), 220, 'every message of the capture');
     assert.equal(rates.points.reduce((a, p) => a + p.events, 0), expected.length);
     const first = Date.parse(expected[0]!['@timestamp']);
     assert.ok(rates.points[0]!.t <= first && first < rates.points[0]!.t + 20_000, 'charted on packet time');

@@ -41,24 +41,24 @@ export function byteSize() {
   });
 }
 
-/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all addresses), validated and split; port 0 = any free port (logged when bound). */
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all addresses), validated and split; port 0 (any free port) only when `anyPort`. */
 export interface HostPort {
   host: string;
   port: number;
 }
 
-export function parseHostPort(text: string, defaultHost = '0.0.0.0'): HostPort | null {
+export function parseHostPort(text: string, defaultHost = '0.0.0.0', anyPort = false): HostPort | null {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   if (m === null) return null;
   const port = Number(m[3]);
-  if (port > 65535) return null;
+  if (port > 65535 || (port === 0 && !anyPort)) return null;
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? defaultHost : host, port };
 }
 
-export function hostPort(defaultHost = '0.0.0.0') {
+export function hostPort(defaultHost = '0.0.0.0', anyPort = false) {
   return z.string().transform((v, ctx) => {
-    const hp = parseHostPort(v, defaultHost);
+    const hp = parseHostPort(v, defaultHost, anyPort);
     if (hp === null) {
       ctx.addIssue({ code: 'custom', message: `expected HOST:PORT (e.g. 127.0.0.1:9060, [::1]:9060 or :9060), not ${JSON.stringify(v)}` });
       return z.NEVER;

@@ -95,10 +95,10 @@ const rateSchema = z.strictObject({
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
 
 const httpSchema = z.strictObject({
-  listen: hostPort('127.0.0.1')
+  listen: hostPort('127.0.0.1', true)
     .nullable()
     .prefault(DEFAULT_HTTP_LISTEN)
-    .describe('HTTP API, metrics and web UI; null = off. When the default address is taken the probe runs without it (a warning); a configured one must bind.'),
+    .describe('HTTP API, metrics and web UI; null = off; port 0 = any free port (logged). When the default address is taken the probe runs without it (a warning); a configured one must bind.'),
   token: z.string().min(16).nullable().default(null).describe('Bearer token; required for a non-loopback address and for changes.'),
   tokenEnv: z.string().nullable().default(null).describe('Environment variable holding the token.'),
   ui: z.boolean().default(true).describe('Serve the web UI under /ui/.'),

@@ -1,6 +1,6 @@
 import { LinkType } from '../capture/frame.js';
 import { encodePcap, type PcapRecord } from '../capture/pcap-writer.js';
-import { parseIp } from '../decode/ip/ip-text.js';
+import { parseIp, to16 } from '../decode/ip/ip-text.js';
 import type { LoggedMessage } from '../track/message-log.js';
 
 /** The most SIP one synthetic IPv4 packet can carry (the 16-bit total length, headers taken off). */
@@ -10,7 +10,7 @@ const MAX_V4_PAYLOAD = 65_535 - 20 - 20;
  * A pcap of logged messages (raw IP link type) that Wireshark, sngrep and sipsentry itself read:
  * each message becomes one IPv4/IPv6 packet with its original addresses, ports and timestamp,
  * over UDP, or over TCP (WebSocket and TCP flows; sequence numbers continue per direction so the
- * stream reassembles). SCTP messages are written as UDP. Checksums are computed: readers that
+ * stream reassembles). SCTP messages are written as UDP; an IPv4 address beside an IPv6 one is written v4-mapped. Checksums are computed: readers that
  * verify them should not flag our own file.
  */
 export function callFlowPcap(messages: readonly LoggedMessage[]): Buffer {
@@ -72,16 +72,6 @@ function ipHeader(src: Buffer, dst: Buffer, proto: number, l4Len: number): Buffe
   to16(src).copy(h, 8);
   to16(dst).copy(h, 24);
   return h;
-}
-
-/** An IPv4 address in a flow with IPv6 (never on one packet in practice): written v4-mapped. */
-function to16(b: Buffer): Buffer {
-  if (b.length === 16) return b;
-  const o = Buffer.alloc(16);
-  o[10] = 0xff;
-  o[11] = 0xff;
-  b.copy(o, 12);
-  return o;
 }
 
 function pseudoHeader(src: Buffer, dst: Buffer, proto: number, len: number): Buffer {

@@ -6,29 +6,18 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../helpers/paths.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'e2e-token-' + Math.random().toString(36).slice(2).padEnd(12, 'x');
 const BAN_IP = '198.51.100.23';
 const STEP_MS = 20_000;
 
-/** The repository root: the nearest folder above this (compiled) file holding package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + import.meta.url);
-    dir = up;
-  }
-  return dir;
-}
-
-const ROOT = repoRoot();
+const ROOT = REPO_ROOT;
 const BIN = join(ROOT, 'bin', 'sipsentry.js');
 const CAPTURE = join(ROOT, 'lab', 'captures', 'basic.pcap');
 const SHOTS = join(ROOT, 'test-artifacts', 'ui');

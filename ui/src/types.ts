@@ -35,13 +35,8 @@ export interface Summary {
   alertsByRule: { rule: string; count: number }[];
 }
 
-export interface RatePoint {
-  t: number;
-  messages: number;
-  events: number;
-  alerts: number;
-  parseErrors: number;
-}
+export type { RatePoint } from '../../src/server/rate-history.js';
+import type { RatePoint } from '../../src/server/rate-history.js';
 
 export interface Rates {
   intervalS: number;
@@ -85,19 +80,8 @@ export interface BindingsPage {
   truncated: boolean;
 }
 
-export interface FlowMessage {
-  t: string;
-  offsetMs: number;
-  src: Endpoint;
-  dst: Endpoint;
-  transport: string;
-  label: string;
-  method: string | null;
-  status: number | null;
-  cseq: string;
-  retransmission: boolean;
-  text: string | null;
-}
+export type { FlowMessage } from '../../src/server/call-flow.js';
+import type { FlowMessage } from '../../src/server/call-flow.js';
 
 export interface Flow {
   callId: string;

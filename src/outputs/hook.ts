@@ -270,12 +270,18 @@ class WebhookSender {
 
   /** null on a 2xx answer; otherwise what went wrong and whether another attempt may help. */
   private async post(m: HookMessage): Promise<{ message: string; retry: boolean } | null> {
+    // A timer we hold, not AbortSignal.timeout inside AbortSignal.any: Node 20 can collect such a
+    // combined signal's timeout under GC pressure, and the post then hangs for ever.
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new DOMException(`no answer within ${this.o.timeout} s`, 'TimeoutError')), this.o.timeout * 1000);
+    const onStop = (): void => ac.abort(this.stop.reason);
+    this.stop.addEventListener('abort', onStop, { once: true });
     try {
       const res = await fetch(this.o.url, {
         method: 'POST',
         headers: this.headers,
         body: m.json,
-        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeout * 1000), this.stop]),
+        signal: ac.signal,
       });
       // The body is not needed, and a receiver's answer is not read however long it is.
       await res.body?.cancel().catch(() => {});
@@ -286,6 +292,9 @@ class WebhookSender {
       const e = err as Error;
       const message = e.name === 'TimeoutError' ? `no answer within ${this.o.timeout} s` : e.message + (e.cause instanceof Error ? `: ${e.cause.message}` : '');
       return { message, retry: true };
+    } finally {
+      clearTimeout(timer);
+      this.stop.removeEventListener('abort', onStop);
     }
   }
 }

@@ -54,7 +54,10 @@ test('live lab run "attack": svcrack → auth-guessing alert → blocklist → t
     assert.deepEqual(alerts.map((a) => a.event.action).sort(), ['auth-guessing-source', 'auth-success-after-guessing']);
     const seen = JSON.parse(readFileSync(join(out, 'seen.json'), 'utf8')) as { seenMs: number; check: { ipaddress: string[] }; entries: { entries: Array<{ ip: string; reason: string }> } };
     assert.deepEqual(seen.check.ipaddress, ['127.0.0.66']);
-    assert.equal(seen.entries.entries.find((e) => e.ip === '127.0.0.66')?.reason, 'auth-guessing-source');
+    // The entry names the alert that (re)listed it last: the guessing alert, or the success-after-guessing one
+    // when the client polled after svcrack found the password.
+    const reason = seen.entries.entries.find((e) => e.ip === '127.0.0.66')?.reason;
+    assert.ok(reason === 'auth-guessing-source' || reason === 'auth-success-after-guessing', `blocklist reason ${reason}`);
     const latencyMs = seen.seenMs - Date.parse(guessing['@timestamp']);
     process.stdout.write(`# threshold crossed at ${guessing['@timestamp']}, listed by the API ${latencyMs} ms later\n`);
     assert.ok(latencyMs < 2000, `listed ${latencyMs} ms after the threshold`);

@@ -11,12 +11,18 @@ for (let i = 0; i < 32; i++) {
 
 const CODES = Buffer.from(ALPHABET, 'latin1');
 
-export function base32Encode(b: Uint8Array): string {
-  const out = Buffer.allocUnsafe(Math.ceil((b.length * 8) / 5));
+/** Output scratch of base32Encode, grown on demand. */
+let scratch = Buffer.alloc(1024);
+
+/** The first `length` bytes of b (all of it by default). */
+export function base32Encode(b: Uint8Array, length = b.length): string {
+  const need = Math.ceil((length * 8) / 5);
+  if (scratch.length < need) scratch = Buffer.alloc(need * 2);
+  const out = scratch;
   let o = 0;
   let acc = 0;
   let bits = 0;
-  for (let i = 0; i < b.length; i++) {
+  for (let i = 0; i < length; i++) {
     acc = ((acc << 8) | b[i]!) & 0xffff;
     bits += 8;
     while (bits >= 5) {

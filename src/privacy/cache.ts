@@ -1,8 +1,11 @@
+import { own } from '../base/own.js';
+
 /**
  * Entries per generation (a cache holds up to twice this many). Sized for tens of thousands of
- * distinct users, hosts and addresses; each kind of value has its own cache.
+ * distinct users, contacts and addresses, so a registration's value is still cached when the
+ * refresh or the expiry comes; each kind of value has its own cache.
  */
-export const DEFAULT_CACHE_SIZE = 16384;
+export const DEFAULT_CACHE_SIZE = 65536;
 
 /**
  * Bounded cache of recent results (two generations): a hit in the young map costs one lookup, a
@@ -30,7 +33,8 @@ export class RecentCache<V> {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, value);
+    // Owned key: a key sliced from a message would keep that message's whole header text alive.
+    this.young.set(own(key), value);
   }
 
   get size(): number {

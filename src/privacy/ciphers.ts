@@ -113,7 +113,7 @@ export class FieldCiphers {
     const c = this.enc.user;
     let r = c.get(text);
     if (r === undefined) {
-      r = this.users.encrypt(Buffer.from(text, 'utf8')).toString('hex');
+      r = this.users.encryptHex(text);
       c.set(text, r);
     }
     return r;

@@ -1,6 +1,8 @@
 import { AesEcb } from './aes-block.js';
 import { AesCmac } from './cmac.js';
 
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
 /** Byte positions whose PRF input fits one AES block (prefix bytes plus one byte naming position and half). */
 const SHORT = 16;
 
@@ -41,11 +43,57 @@ export class PrefixCipher {
   }
 
   encrypt(input: Uint8Array): Buffer {
-    const n = input.length;
-    const out = Buffer.from(input);
-    if (n === 0) return out;
+    const out = Buffer.alloc(input.length);
+    this.encryptInto(input, input.length, out);
+    return out;
+  }
+
+  /**
+   * The text's UTF-8 bytes encrypted, as lower-case hex (two characters per byte, so a byte
+   * prefix stays a string prefix). ASCII, the usual case, is copied without a native call.
+   */
+  encryptHex(text: string): string {
+    let n = text.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (text.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) n = Buffer.byteLength(text, 'utf8');
+    if (this.in.length < n) {
+      this.in = Buffer.alloc(n * 2);
+      this.out = Buffer.alloc(n * 2);
+      this.hex = Buffer.alloc(n * 4);
+    }
+    const input = this.in;
+    if (ascii) for (let i = 0; i < n; i++) input[i] = text.charCodeAt(i);
+    else input.write(text, 0, 'utf8');
+    const out = this.out;
+    this.encryptInto(input, n, out);
+    const hex = this.hex;
+    for (let i = 0; i < n; i++) {
+      const b = out[i]!;
+      hex[2 * i] = HEX[b >>> 4]!;
+      hex[2 * i + 1] = HEX[b & 15]!;
+    }
+    return hex.toString('latin1', 0, 2 * n);
+  }
+
+  /** Scratch of encryptHex and encryptInto (single-threaded use; nothing is kept across calls). */
+  private in = Buffer.alloc(64);
+  private out = Buffer.alloc(64);
+  private hex = Buffer.alloc(128);
+  private blocks = Buffer.alloc(SHORT * 32);
+
+  /** input[0, n) encrypted into out[0, n). */
+  private encryptInto(input: Uint8Array, n: number, out: Buffer): void {
+    for (let i = 0; i < n; i++) out[i] = input[i]!;
+    if (n === 0) return;
     const ns = Math.min(n, SHORT);
-    const blocks = Buffer.alloc(ns * 32);
+    const blocks = this.blocks.subarray(0, ns * 32);
+    blocks.fill(0);
     for (let j = 0; j < ns; j++) {
       const o = j * 32;
       for (let k = 0; k < j; k++) {
@@ -57,13 +105,11 @@ export class PrefixCipher {
     }
     const r = this.short.encrypt(blocks);
     for (let j = 0; j < ns; j++) out[j] = input[j]! ^ treePad(r, j * 32, input[j]!);
-    if (n > SHORT) this.encryptLong(input, out);
-    return out;
+    if (n > SHORT) this.encryptLong(input, n, out);
   }
 
   /** Bytes 16.. : chain states C_j over B(b0)..B(b(j-1)), then both end blocks of every prefix. */
-  private encryptLong(input: Uint8Array, out: Buffer): void {
-    const n = input.length;
+  private encryptLong(input: Uint8Array, n: number, out: Buffer): void {
     const chain = Buffer.alloc((n - 1) * 16);
     for (let j = 0; j < n - 1; j++) chain[j * 16] = input[j]!;
     const states = this.cmac.cbc.chain(chain); // C_1 .. C_(n-1)

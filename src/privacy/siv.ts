@@ -14,6 +14,8 @@ export class AesSiv {
   private readonly ctr: AesEcb;
   /** CMAC(K1, <zero>): the first step of every S2V, fixed per key. */
   private readonly d0: Buffer;
+  /** D0 ⊕ K1: the xorend of S2V and the CMAC whitening of a whole last block, in one. */
+  private readonly d0k1: Buffer;
 
   constructor(key: Buffer) {
     if (key.length !== 32 && key.length !== 48 && key.length !== 64) throw new RangeError(`AES-SIV key must be 32, 48 or 64 bytes, not ${key.length}`);
@@ -21,7 +23,45 @@ export class AesSiv {
     this.mac = new AesCmac(key.subarray(0, half));
     this.ctr = new AesEcb(key.subarray(half));
     this.d0 = this.mac.mac(ZERO_BLOCK);
+    this.d0k1 = Buffer.allocUnsafe(16);
+    for (let i = 0; i < 16; i++) this.d0k1[i] = this.d0[i]! ^ this.mac.k1[i]!;
   }
+
+  /**
+   * encrypt() without associated data for a plaintext of whole blocks (at least one), the string
+   * cipher's case, writing V ‖ C into out[0, 16 + len). Reuses scratch space instead of allocating
+   * per call: S2V of a single string of ≥ 16 bytes is CMAC(P xorend D0), and for whole blocks CMAC
+   * whitens the last block with K1, so both XORs fold into one precomputed block.
+   */
+  encryptBlocks(p: Uint8Array, len: number, out: Buffer): void {
+    if (len < 16 || len % 16 !== 0) throw new RangeError('encryptBlocks: the plaintext must be whole blocks');
+    if (this.work.length < len) this.work = Buffer.alloc(len * 2);
+    const m = this.work;
+    m.set(p.subarray(0, len));
+    const w = this.d0k1;
+    for (let i = 0, o = len - 16; i < 16; i++) m[o + i]! ^= w[i]!;
+    const chained = this.mac.cbc.chain(m.subarray(0, len));
+    chained.copy(out, 0, len - 16, len); // V
+    // CTR from Q = V with bits 63 and 31 cleared (RFC 5297 §2.6).
+    const ctr = m; // the MAC input is spent; its space holds the counter blocks
+    const q = this.q;
+    chained.copy(q, 0, len - 16, len);
+    q[8]! &= 0x7f;
+    q[12]! &= 0x7f;
+    for (let b = 0; b < len; b += 16) {
+      q.copy(ctr, b);
+      for (let i = 15; i >= 0; i--) {
+        q[i] = (q[i]! + 1) & 0xff;
+        if (q[i] !== 0) break;
+      }
+    }
+    const ks = this.ctr.encrypt(ctr.subarray(0, len));
+    for (let i = 0; i < len; i++) out[16 + i] = p[i]! ^ ks[i]!;
+  }
+
+  /** Scratch of encryptBlocks (single-threaded use; nothing is kept across calls). */
+  private work = Buffer.alloc(256);
+  private readonly q = Buffer.alloc(16);
 
   encrypt(plaintext: Uint8Array, ad: readonly Uint8Array[] = []): Buffer {
     const v = this.s2v(ad, plaintext);

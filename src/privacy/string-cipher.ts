@@ -19,13 +19,33 @@ export class StringCipher {
   }
 
   encrypt(text: string): string {
-    const len = Buffer.byteLength(text, 'utf8');
-    const padded = Buffer.allocUnsafe((Math.floor(len / PAD_BLOCK) + 1) * PAD_BLOCK);
-    padded.write(text, 0, 'utf8');
+    // ASCII (Call-IDs, hosts, most agents) is copied byte by byte; anything else goes through UTF-8.
+    let len = text.length;
+    let ascii = true;
+    for (let i = 0; i < len; i++) {
+      if (text.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) len = Buffer.byteLength(text, 'utf8');
+    const padLen = (Math.floor(len / PAD_BLOCK) + 1) * PAD_BLOCK;
+    if (this.padded.length < padLen) {
+      this.padded = Buffer.alloc(padLen * 2);
+      this.sealed = Buffer.alloc(padLen * 2 + 16);
+    }
+    const padded = this.padded;
+    if (ascii) for (let i = 0; i < len; i++) padded[i] = text.charCodeAt(i);
+    else padded.write(text, 0, 'utf8');
     padded[len] = 0x80;
-    padded.fill(0, len + 1);
-    return base32Encode(this.siv.encrypt(padded));
+    padded.fill(0, len + 1, padLen);
+    this.siv.encryptBlocks(padded, padLen, this.sealed);
+    return base32Encode(this.sealed, 16 + padLen);
   }
+
+  /** Scratch of encrypt (single-threaded use; nothing is kept across calls). */
+  private padded = Buffer.alloc(256);
+  private sealed = Buffer.alloc(512 + 16);
 
   /** The plaintext, or null when the text is not a ciphertext of this key. */
   decrypt(text: string): string | null {

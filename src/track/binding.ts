@@ -1,6 +1,6 @@
 import type { Endpoint } from './track-event.js';
 import { Tracked, TrackedKind } from './tracked.js';
-import { own } from './uri-keys.js';
+import { own } from '../base/own.js';
 
 /**
  * A registration binding (RFC 3261 §10): address-of-record → contact, with an expiry.

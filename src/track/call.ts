@@ -1,7 +1,7 @@
 import type { Endpoint } from './track-event.js';
 import { Tracked, TrackedKind } from './tracked.js';
 import { MessageTrace } from './message-trace.js';
-import { own } from './uri-keys.js';
+import { own } from '../base/own.js';
 import type { Transaction } from './transaction.js';
 
 /**

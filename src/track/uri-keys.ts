@@ -58,11 +58,3 @@ export function userOf(uri: string | null): string | null {
   const u = parseUri(uri);
   return u ? u.user : null;
 }
-
-/**
- * An owned copy of a string taken from a message: the parser's strings are slices of the whole
- * header section, so keeping one in a long-lived table would keep that text alive too.
- */
-export function own(s: string | null): string | null {
-  return s === null || s.length < 13 ? s : (' ' + s).slice(1);
-}

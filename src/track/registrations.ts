@@ -56,7 +56,7 @@ export class Registrations {
       // Reply to a REGISTER we did not see: remember the bindings it lists, state nothing.
       for (const c of reply?.contacts ?? []) {
         const exp = c.expires ?? replyExpires ?? this.o.defaultExpires;
-        if (exp > 0) this.upsert(t, aor, c.uri, exp, true);
+        if (exp > 0) this.upsert(t, aor, c.uri, contactKey(c.uri), exp, true);
       }
       return;
     }
@@ -74,11 +74,14 @@ export class Registrations {
       return;
     }
 
-    const seen = new Set<string>();
+    // One contact is the common case: no duplicate to skip, no set to build.
+    const seen = req.contacts.length > 1 ? new Set<string>() : null;
     for (const c of req.contacts) {
       const ck = contactKey(c.uri);
-      if (seen.has(ck)) continue;
-      seen.add(ck);
+      if (seen !== null) {
+        if (seen.has(ck)) continue;
+        seen.add(ck);
+      }
       // RFC 3261 §10.3 step 8: the 2xx lists each binding with its expiry, which wins over what was asked;
       // a contact the 2xx does not list keeps what the request asked (an unregistration is not listed).
       const exp = listed.has(ck)
@@ -93,18 +96,20 @@ export class Registrations {
           this.emit(e);
         }
       } else {
-        this.upsert(t, aor, c.uri, exp, false);
+        this.upsert(t, aor, c.uri, ck, exp, false);
       }
     }
     // Bindings other devices hold for the same AoR: known from now on, but not news.
     for (const [ck, exp] of listed) {
-      if (seen.has(ck) || exp === null || exp <= 0) continue;
-      if (!this.bindings.has(`${aor}\u0000${ck}`)) this.upsert(t, aor, ck, exp, true);
+      const asked = seen !== null ? seen.has(ck) : ck === contactKey(req.contacts[0]!.uri);
+      if (asked || exp === null || exp <= 0) continue;
+      if (!this.bindings.has(`${aor}\u0000${ck}`)) this.upsert(t, aor, ck, ck, exp, true);
     }
   }
 
-  private upsert(t: Transaction, aor: string, contact: string, expires: number, silent: boolean): void {
-    const key = `${aor}\u0000${contactKey(contact)}`;
+  /** `ck`: contactKey(contact), which the caller has already computed. */
+  private upsert(t: Transaction, aor: string, contact: string, ck: string, expires: number, silent: boolean): void {
+    const key = `${aor}\u0000${ck}`;
     let b = this.bindings.get(key);
     if (b !== undefined) {
       this.counters.inc('track.reg_refreshes');

@@ -14,6 +14,7 @@ import { Tracked, TrackedKind } from './tracked.js';
 import { Copy, Transaction, TxState, TxTimer, type RegisterRequest } from './transaction.js';
 import { userOf } from './uri-keys.js';
 import { transactionEvent } from './transaction-event.js';
+import { TransactionTable } from './transaction-table.js';
 
 const S = 1_000_000; // µs per second
 
@@ -39,7 +40,7 @@ const SUMMARY_LIST = 20;
  * are absorbed. All timing comes from packet timestamps.
  */
 export class Tracker {
-  private readonly txns = new Map<string, Transaction>();
+  private readonly txns = new TransactionTable();
   private readonly calls = new Map<string, Call>();
   private readonly regs: Registrations;
   private readonly keepalives: KeepaliveTable;
@@ -171,11 +172,17 @@ export class Tracker {
       }
       // Replies queued only to keep their order can go once nothing before them is still waiting.
       let i = 0;
-      while (i < keep.length && this.txns.has(keep[i]!.key)) this.releaseHeld(keep[i++]!);
+      while (i < keep.length && this.hasRequestOf(keep[i]!)) this.releaseHeld(keep[i++]!);
       if (i < keep.length) this.held.set(callId, i === 0 ? keep : keep.slice(i));
     } else {
       this.onResponse(p, m, callId, cseq.num, cseq.method);
     }
+  }
+
+  /** Whether the request a held reply answers has its transaction now. */
+  private hasRequestOf(h: HeldReply): boolean {
+    const cseq = h.msg.cseq!;
+    return this.txns.has(h.msg.callId!, cseq.num, cseq.method);
   }
 
   private releaseHeld(h: HeldReply): void {
@@ -213,9 +220,8 @@ export class Tracker {
    */
   private newTransaction(p: SipPayload, m: SipMessage, callId: string, cseq: number, call: Call | null, trace: MessageTrace | null): Transaction | null {
     const method = m.method;
-    const key = `${callId}\u0000${cseq}\u0000${method}`;
     const branch = m.topVia?.branch ?? '';
-    const existing = this.txns.get(key);
+    const existing = this.txns.get(callId, cseq, method);
     if (existing !== undefined) {
       let newBranchSameHop = false;
       for (const c of existing.requests) {
@@ -236,7 +242,7 @@ export class Tracker {
       // Same hop, new branch, same CSeq: a new transaction (RFC 3261 §8.1.1.7) from a UA that does not
       // increment CSeq (password guessers do this); it supersedes the old one under the same key.
       this.counters.inc('track.cseq_reused');
-      this.txns.delete(key);
+      this.txns.delete(existing);
     }
     if (this.txns.size >= this.o.maxTransactions) {
       this.counters.inc('track.transaction_table_full');
@@ -246,7 +252,7 @@ export class Tracker {
     const from = m.from;
     const to = m.to;
     const t = new Transaction(
-      key, callId, cseq, method, p.tsUs,
+      callId, cseq, method, p.tsUs,
       { ip: p.srcIp, port: p.srcPort }, { ip: p.dstIp, port: p.dstPort },
       p.transport, p.encap,
       from?.uri ?? null, from?.tag ?? null, to?.uri ?? null, to?.tag ?? null,
@@ -255,7 +261,7 @@ export class Tracker {
       call, trace ?? new MessageTrace(12),
     );
     t.requests.push(new Copy(p.srcIp, p.srcPort, p.dstIp, p.dstPort, branch, 0, -1));
-    this.txns.set(key, t);
+    this.txns.set(t);
     this.counters.inc('track.transactions');
     this.timers.arm(t, p.tsUs + this.o.transactionTimeout * S);
     return t;
@@ -318,7 +324,7 @@ export class Tracker {
 
   /** ACK: part of the INVITE transaction for a non-2xx final (RFC 3261 §17.1.1.3), in-dialog for a 2xx (§13.2.2.4). */
   private onAck(p: SipPayload, m: SipMessage, callId: string, cseq: number): void {
-    const t = this.txns.get(`${callId}\u0000${cseq}\u0000INVITE`);
+    const t = this.txns.get(callId, cseq, 'INVITE');
     const call = t?.call ?? this.findCall(callId, m).call;
     if (call === null) {
       this.counters.inc('track.orphan_ack');
@@ -436,13 +442,12 @@ export class Tracker {
   // ---------------------------------------------------------------- responses
 
   private onResponse(p: SipPayload, m: SipMessage, callId: string, cseq: number, method: string, heldOut = false): void {
-    const key = `${callId}\u0000${cseq}\u0000${method}`;
-    let t = this.txns.get(key);
+    let t = this.txns.get(callId, cseq, method);
     if (!heldOut && this.o.replyHold > 0 && method !== 'ACK') {
       const list = this.heldCount > 0 ? this.held.get(callId) : undefined;
       // Hold a reply without its request, and any reply queued behind held ones (order is kept per Call-ID).
       if ((t === undefined && this.heldCount < this.o.maxHeldReplies) || list !== undefined) {
-        const h = HeldReply.of(key, p, m);
+        const h = HeldReply.of(`${callId}\u0000${cseq}\u0000${method}`, p, m);
         if (list !== undefined) list.push(h);
         else this.held.set(callId, [h]);
         this.heldCount++;
@@ -574,14 +579,14 @@ export class Tracker {
     const from = m.from;
     const to = m.to;
     const t = new Transaction(
-      `${callId}\u0000${cseq}\u0000${method}`, callId, cseq, method, p.tsUs,
+      callId, cseq, method, p.tsUs,
       { ip: p.dstIp, port: p.dstPort }, { ip: p.srcIp, port: p.srcPort }, p.transport, p.encap,
       from?.uri ?? null, from?.tag ?? null, to?.uri ?? null, null, '', null, null, null, null, false,
       call, call?.trace ?? new MessageTrace(12),
     );
     t.partial = true;
     if (call !== null) call.invite = t;
-    this.txns.set(t.key, t);
+    this.txns.set(t);
     return t;
   }
 
@@ -686,7 +691,7 @@ export class Tracker {
         this.timers.arm(t, t.lingerUntilUs);
         return;
       }
-      if (this.txns.get(t.key) === t) this.txns.delete(t.key);
+      this.txns.delete(t);
       if (t.challenged && this.challenges.get(t.callId) === t.cseq) {
         this.challenges.delete(t.callId);
         this.counters.inc('track.challenges_not_retried');
@@ -694,12 +699,12 @@ export class Tracker {
       return;
     }
     if (t.finalStatus !== 0) {
-      if (this.txns.get(t.key) === t) this.txns.delete(t.key); // an in-dialog transaction that completed: nothing left to absorb
+      this.txns.delete(t); // an in-dialog transaction that completed: nothing left to absorb
       return;
     }
     if (t.decided) {
       this.counters.inc('track.in_dialog_timeouts');
-      if (this.txns.get(t.key) === t) this.txns.delete(t.key);
+      this.txns.delete(t);
       return;
     }
     // AwaitFinal: RFC 3261 Timer B/F (64·T1) without a final reply.

@@ -88,7 +88,6 @@ export class Transaction extends Tracked {
   regReply: RegisterRequest | null = null;
 
   constructor(
-    readonly key: string,
     readonly callId: string,
     readonly cseq: number,
     readonly method: string,

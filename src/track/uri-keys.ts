@@ -1,24 +1,22 @@
+import { RecentCache } from '../base/recent-cache.js';
 import { parseUri } from '../sip/uri.js';
 
 /**
  * Registrations repeat the same AoRs and contacts all day (every refresh), so the canonical keys are
- * memoised in small bounded maps instead of re-parsing the URI each time.
+ * memoised in bounded caches of recent results instead of re-parsing the URI each time.
  */
-class KeyCache {
-  private readonly map = new Map<string, string>();
-  constructor(private readonly max: number) {}
-  get(uri: string, make: (uri: string) => string): string {
-    let k = this.map.get(uri);
-    if (k === undefined) {
-      k = make(uri);
-      if (this.map.size >= this.max) this.map.clear();
-      this.map.set(uri, k);
-    }
-    return k;
+const KEYS_PER_GENERATION = 32_768;
+const aorKeys = new RecentCache<string>(KEYS_PER_GENERATION);
+const contactKeys = new RecentCache<string>(KEYS_PER_GENERATION);
+
+function memo(cache: RecentCache<string>, uri: string, make: (uri: string) => string): string {
+  let k = cache.get(uri);
+  if (k === undefined) {
+    k = make(uri);
+    cache.set(uri, k);
   }
+  return k;
 }
-const aorKeys = new KeyCache(50_000);
-const contactKeys = new KeyCache(50_000);
 
 /**
  * Address-of-record key (RFC 3261 §10.3 step 5: "the To header field … converted to canonical form"):
@@ -26,7 +24,7 @@ const contactKeys = new KeyCache(50_000);
  */
 export function aorKey(uri: string | null): string | null {
   if (!uri) return null;
-  return aorKeys.get(uri, makeAorKey);
+  return memo(aorKeys, uri, makeAorKey);
 }
 
 function makeAorKey(uri: string): string {
@@ -41,7 +39,7 @@ function makeAorKey(uri: string): string {
  * echo contacts with parameters reordered or added (RFC 3261 §10.3 compares with §19.1.4 URI equality).
  */
 export function contactKey(uri: string): string {
-  return contactKeys.get(uri, makeContactKey);
+  return memo(contactKeys, uri, makeContactKey);
 }
 
 function makeContactKey(uri: string): string {

@@ -1,3 +1,5 @@
+import { OldestKey } from '../base/oldest-key.js';
+
 /**
  * Per-source state of the honeypot: whether a source was seen before, and a token bucket that
  * caps how many responses it gets. Bounded: when full, the least recently seen source is
@@ -11,6 +13,7 @@ export interface SourceState {
 
 export class SourceTable {
   private readonly sources = new Map<string, SourceState>();
+  private readonly oldest = new OldestKey(this.sources);
   /** Burst size: the rate, but at least one INVITE answer (100 Trying and a final response). */
   private readonly capacity: number;
   /** Sources forgotten to make room; one seen again counts as new. */
@@ -40,9 +43,9 @@ export class SourceTable {
       return false;
     }
     if (this.sources.size >= this.maxSources) {
-      const oldest = this.sources.keys().next();
-      if (!oldest.done) {
-        this.sources.delete(oldest.value);
+      const oldest = this.oldest.next();
+      if (oldest !== undefined) {
+        this.sources.delete(oldest);
         this.evicted++;
       }
     }

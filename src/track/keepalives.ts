@@ -1,3 +1,5 @@
+import { OldestKey } from '../base/oldest-key.js';
+
 /**
  * OPTIONS keep-alive memory: the same successful ping between the same parties (same From, To and
  * request-URI) repeated within the window is a keep-alive, not news. Insertion-ordered Map used as an
@@ -5,6 +7,7 @@
  */
 export class KeepaliveTable {
   private readonly last = new Map<string, number>();
+  private readonly oldest = new OldestKey(this.last);
   evicted = 0;
 
   constructor(
@@ -21,7 +24,7 @@ export class KeepaliveTable {
     const prev = this.last.get(key);
     if (prev !== undefined) this.last.delete(key);
     else if (this.last.size >= this.max) {
-      this.last.delete(this.last.keys().next().value!);
+      this.last.delete(this.oldest.next()!);
       this.evicted++;
     }
     this.last.set(key, nowUs);

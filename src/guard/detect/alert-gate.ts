@@ -1,4 +1,5 @@
 import { MapSweeper } from './map-sweeper.js';
+import { OldestKey } from '../../base/oldest-key.js';
 
 interface GateEntry {
   lastUs: number;
@@ -16,6 +17,7 @@ export type GateDecision = 'alert' | 'quiet';
  */
 export class AlertGate {
   private readonly map = new Map<string, GateEntry>();
+  private readonly oldest = new OldestKey(this.map);
   private readonly sweeper = new MapSweeper(this.map);
   private secondUs = -1;
   private inSecond = 0;
@@ -47,7 +49,7 @@ export class AlertGate {
     }
     this.inSecond++;
     if (e === undefined) {
-      if (this.map.size >= this.maxKeys) this.map.delete(this.map.keys().next().value as string);
+      if (this.map.size >= this.maxKeys) this.map.delete(this.oldest.next()!);
       this.map.set(key, { lastUs: nowUs, lastCount: count, occurrence: 1 });
       return { decision: 'alert', occurrence: 1 };
     }

@@ -15,6 +15,7 @@ import { MapSweeper } from './map-sweeper.js';
 import { SourceTable, type SourceState } from './source-table.js';
 import { UserAgentMatcher } from './user-agents.js';
 import { RecentTimes, SlidingCount } from './windows.js';
+import { OldestKey } from '../../base/oldest-key.js';
 
 const S = 1_000_000;
 /** Each table is walked in slices so that every entry is visited about every 5 minutes of packet time (idle timeouts are an hour). */
@@ -62,6 +63,7 @@ export type AlertSink = (a: Alert, allowlisted: boolean) => void;
 export class Detection {
   private readonly sources: SourceTable;
   private readonly users = new Map<string, UserState>();
+  private readonly oldestUser = new OldestKey(this.users);
   private readonly userSweeper = new MapSweeper(this.users);
   private readonly gate: AlertGate;
   private readonly ua: UserAgentMatcher;
@@ -574,7 +576,7 @@ export class Detection {
     let u = this.users.get(name);
     if (u === undefined) {
       if (this.users.size >= this.maxUsers) {
-        this.users.delete(this.users.keys().next().value as string);
+        this.users.delete(this.oldestUser.next()!);
         this.counters.inc('guard.detect.users_evicted');
       }
       u = new UserState();

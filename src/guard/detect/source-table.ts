@@ -1,5 +1,6 @@
 import { MapSweeper } from './map-sweeper.js';
 import type { RecentTimes, SlidingCount } from './windows.js';
+import { OldestKey } from '../../base/oldest-key.js';
 
 /** What the detectors remember about one source address; each part is made on first use. */
 export class SourceState {
@@ -52,6 +53,7 @@ export class SourceState {
 export class SourceTable {
   private readonly map = new Map<string, SourceState>();
   private readonly sweeper = new MapSweeper(this.map);
+  private readonly oldest = new OldestKey(this.map);
   evicted = 0;
 
   constructor(
@@ -71,8 +73,7 @@ export class SourceTable {
     let s = this.map.get(ip);
     if (s === undefined) {
       if (this.map.size >= this.max) {
-        const oldest = this.map.keys().next().value as string;
-        this.map.delete(oldest);
+        this.map.delete(this.oldest.next()!);
         this.evicted++;
       }
       s = new SourceState(ip);

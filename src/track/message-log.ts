@@ -1,5 +1,6 @@
 import type { SipPayload, SipTransport } from '../decode/sip-payload.js';
 import type { SipMessage } from '../sip/message.js';
+import { OldestKey } from '../base/oldest-key.js';
 
 /** One SIP message as it crossed the capture point: addresses, packet time and a copy of its bytes. */
 export interface LoggedMessage {
@@ -36,6 +37,8 @@ interface CallLog {
  */
 export class MessageLog {
   private readonly calls = new Map<string, CallLog>();
+  /** Each message re-inserts its Call-ID, so the front of the map fills with holes: walk past them once. */
+  private readonly oldest = new OldestKey(this.calls);
   private bytes = 0;
   /** Call-IDs forgotten to stay under maxBytes. */
   evicted = 0;
@@ -85,21 +88,21 @@ export class MessageLog {
   }
 
   private evictOldest(keep: string): void {
-    for (const [id, log] of this.calls) {
-      if (id === keep) {
-        // Only the current Call-ID is left over the cap: drop its oldest messages instead.
-        const m = log.messages.shift();
-        if (m === undefined) return;
-        const size = m.bytes.length + OVERHEAD;
-        log.bytes -= size;
-        this.bytes -= size;
-        log.dropped++;
-        return;
-      }
-      this.calls.delete(id);
-      this.bytes -= log.bytes;
-      this.evicted++;
+    const id = this.oldest.next();
+    if (id === undefined) return;
+    const log = this.calls.get(id)!;
+    if (id === keep) {
+      // Only the current Call-ID is left over the cap: drop its oldest messages instead.
+      const m = log.messages.shift();
+      if (m === undefined) return;
+      const size = m.bytes.length + OVERHEAD;
+      log.bytes -= size;
+      this.bytes -= size;
+      log.dropped++;
       return;
     }
+    this.calls.delete(id);
+    this.bytes -= log.bytes;
+    this.evicted++;
   }
 }

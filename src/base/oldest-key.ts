@@ -24,4 +24,16 @@ export class OldestKey<K> {
     }
     return r.done === true ? undefined : r.value;
   }
+
+  /**
+   * The oldest key other than `skip` (the entry being worked on when a byte budget is exceeded).
+   * A skipped key stays in the map but behind this iterator: it comes up again once the walk has
+   * reached the newest entry and starts over, so it may outlive entries younger than it.
+   */
+  nextOther(skip: K): K | undefined {
+    const k = this.next();
+    if (k !== skip) return k;
+    const after = this.next();
+    return after === skip ? undefined : after;
+  }
 }

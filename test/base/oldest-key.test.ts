@@ -69,3 +69,16 @@ test('RecentCache keeps recent values through a generation change and forgets th
   assert.equal(c.get('c'), 3);
   assert.equal(c.size <= 4, true);
 });
+
+test('OldestKey.nextOther passes over the entry being worked on', () => {
+  const m = new Map<string, number>([['a', 1], ['b', 2], ['c', 3]]);
+  const oldest = new OldestKey(m);
+  assert.equal(oldest.nextOther('a'), 'b');
+  m.delete('b');
+  assert.equal(oldest.nextOther('a'), 'c');
+  m.delete('c');
+  // Only the skipped entry is left: nothing else to give.
+  assert.equal(oldest.nextOther('a'), undefined);
+  assert.equal(oldest.next(), 'a');
+  assert.equal(new OldestKey(new Map<string, number>()).nextOther('x'), undefined);
+});

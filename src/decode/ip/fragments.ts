@@ -1,4 +1,5 @@
 import type { Counters } from '../../base/counters.js';
+import { OldestKey } from '../../base/oldest-key.js';
 
 /** Limits of the reassembly table. */
 export interface FragmentOptions {
@@ -72,6 +73,8 @@ export class FragmentSet {
  */
 export class FragmentReassembler {
   private readonly sets = new Map<string, FragmentSet>();
+  /** Evictions come in floods (one per new datagram when full): walk past the holes of earlier ones once. */
+  private readonly oldestKey = new OldestKey(this.sets);
   private bytes = 0;
 
   constructor(
@@ -205,14 +208,14 @@ export class FragmentReassembler {
 
   /** Evicts the oldest set other than `keep`; false when there is none. */
   private evictOldest(keep: FragmentSet | null): boolean {
-    for (const set of this.sets.values()) {
-      if (set === keep) continue;
-      this.drop(set);
-      this.counters.inc('decode.fragments.evicted');
-      return true;
-    }
-    return false;
+    const key = keep === null ? this.oldestKey.next() : this.oldestKey.nextOther(keep.key);
+    const set = key === undefined ? undefined : this.sets.get(key);
+    if (set === undefined) return false;
+    this.drop(set);
+    this.counters.inc('decode.fragments.evicted');
+    return true;
   }
+
 
   private drop(set: FragmentSet): void {
     if (this.sets.get(set.key) !== set) return;

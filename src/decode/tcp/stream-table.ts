@@ -1,3 +1,4 @@
+import { OldestKey } from '../../base/oldest-key.js';
 import type { TcpStream } from './tcp-stream.js';
 
 /**
@@ -10,6 +11,8 @@ export const TOUCH_GRANULARITY_US = 1_000_000;
 
 export class TcpStreamTable {
   private readonly streams = new Map<string, TcpStream>();
+  /** Evictions come in floods (one per new stream when full): walk past the holes of earlier ones once. */
+  private readonly oldestKey = new OldestKey(this.streams);
 
   get size(): number {
     return this.streams.size;
@@ -38,8 +41,8 @@ export class TcpStreamTable {
 
   /** The least recently active stream (eviction candidate), skipping `except`. */
   oldest(except: TcpStream | null): TcpStream | undefined {
-    for (const s of this.streams.values()) if (s !== except) return s;
-    return undefined;
+    const key = except === null ? this.oldestKey.next() : this.oldestKey.nextOther(except.key);
+    return key === undefined ? undefined : this.streams.get(key);
   }
 
   /**

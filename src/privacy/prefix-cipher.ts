@@ -1,5 +1,6 @@
 import { AesEcb } from './aes-block.js';
 import { AesCmac } from './cmac.js';
+import { utf8Length, writeUtf8 } from './utf8.js';
 
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
@@ -50,26 +51,17 @@ export class PrefixCipher {
 
   /**
    * The text's UTF-8 bytes encrypted, as lower-case hex (two characters per byte, so a byte
-   * prefix stays a string prefix). ASCII, the usual case, is copied without a native call.
+   * prefix stays a string prefix).
    */
   encryptHex(text: string): string {
-    let n = text.length;
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (text.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) n = Buffer.byteLength(text, 'utf8');
+    const n = utf8Length(text);
     if (this.in.length < n) {
       this.in = Buffer.alloc(n * 2);
       this.out = Buffer.alloc(n * 2);
       this.hex = Buffer.alloc(n * 4);
     }
     const input = this.in;
-    if (ascii) for (let i = 0; i < n; i++) input[i] = text.charCodeAt(i);
-    else input.write(text, 0, 'utf8');
+    writeUtf8(text, n, input);
     const out = this.out;
     this.encryptInto(input, n, out);
     const hex = this.hex;

@@ -1,5 +1,6 @@
 import { base32Decode, base32Encode } from './base32.js';
 import { AesSiv } from './siv.js';
+import { utf8Length, writeUtf8 } from './utf8.js';
 
 /** Plaintext lengths are rounded up to this many bytes before encryption. */
 export const PAD_BLOCK = 16;
@@ -19,24 +20,14 @@ export class StringCipher {
   }
 
   encrypt(text: string): string {
-    // ASCII (Call-IDs, hosts, most agents) is copied byte by byte; anything else goes through UTF-8.
-    let len = text.length;
-    let ascii = true;
-    for (let i = 0; i < len; i++) {
-      if (text.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) len = Buffer.byteLength(text, 'utf8');
+    const len = utf8Length(text);
     const padLen = (Math.floor(len / PAD_BLOCK) + 1) * PAD_BLOCK;
     if (this.padded.length < padLen) {
       this.padded = Buffer.alloc(padLen * 2);
       this.sealed = Buffer.alloc(padLen * 2 + 16);
     }
     const padded = this.padded;
-    if (ascii) for (let i = 0; i < len; i++) padded[i] = text.charCodeAt(i);
-    else padded.write(text, 0, 'utf8');
+    writeUtf8(text, len, padded);
     padded[len] = 0x80;
     padded.fill(0, len + 1, padLen);
     this.siv.encryptBlocks(padded, padLen, this.sealed);

@@ -176,7 +176,8 @@ for (const micro of ['sip/parse.bench.js', 'decode/network.bench.js', 'decode/tr
   if (!existsSync(file)) continue;
   console.log(`\n# ${micro}`);
   try {
-    process.stdout.write(execFileSync(process.execPath, [file], { encoding: 'utf8' }));
+    // The same Node flags as this run (the young-generation size bin/sipsentry.js starts Node with).
+    process.stdout.write(execFileSync(process.execPath, [...process.execArgv, file], { encoding: 'utf8' }));
   } catch (err) {
     console.log(`failed: ${(err as Error).message}`);
   }

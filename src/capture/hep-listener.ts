@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import type { Counters } from '../base/counters.js';
 import type { Log } from '../base/log.js';
+import { listenTcp } from '../base/listen.js';
 
 /** HEP3: "HEP3" then a 16-bit total length; the largest packet a peer may send over a stream. */
 const HEADER = 6;
@@ -54,13 +55,7 @@ export class HepListener {
     if (this.opts.tcp) {
       const server = createServer((s) => this.accept(s));
       server.maxConnections = this.opts.maxConnections;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenTcp(server, port, host);
       server.on('error', (err) => this.log.error({ err }, 'HEP TCP listener error'));
       this.tcp = server;
       port = (server.address() as { port: number }).port;

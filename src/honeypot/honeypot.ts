@@ -12,6 +12,7 @@ import { personaOptionSchema, type Persona } from './persona.js';
 import { hasValidStartLine, respond, type ResponderContext } from './responder.js';
 import { SourceTable } from './source-table.js';
 import { StreamFramer } from './stream-framer.js';
+import { listenTcp } from '../base/listen.js';
 
 /** `HOST:PORT` text, or `{ host, port }` where port 0 asks the system for a free port. */
 const listenAddress = z.union([hostPort(), z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) })]);
@@ -152,13 +153,7 @@ export class Honeypot {
   private async listenTcp(host: string, port: number): Promise<number> {
     const server = createServer((s) => this.accept(s));
     server.maxConnections = this.opts.maxConnections;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenTcp(server, port, host);
     this.tcpServers.push(server);
     server.on('error', (err) => this.log.error({ err }, 'honeypot TCP listener error'));
     return (server.address() as { port: number }).port;

@@ -1,4 +1,4 @@
-import { OldestKey } from '../base/oldest-key.js';
+import { CappedMap } from '../base/capped-map.js';
 
 /**
  * Per-source state of the honeypot: whether a source was seen before, and a token bucket that
@@ -12,12 +12,9 @@ export interface SourceState {
 }
 
 export class SourceTable {
-  private readonly sources = new Map<string, SourceState>();
-  private readonly oldest = new OldestKey(this.sources);
+  private readonly sources: CappedMap<string, SourceState>;
   /** Burst size: the rate, but at least one INVITE answer (100 Trying and a final response). */
   private readonly capacity: number;
-  /** Sources forgotten to make room; one seen again counts as new. */
-  evicted = 0;
 
   /**
    * @param ratePerSecond responses a source may get per second
@@ -25,9 +22,15 @@ export class SourceTable {
    */
   constructor(
     private readonly ratePerSecond: number,
-    private readonly maxSources: number,
+    maxSources: number,
   ) {
     this.capacity = Math.max(ratePerSecond, 2);
+    this.sources = new CappedMap(maxSources);
+  }
+
+  /** Sources forgotten to make room; one seen again counts as new. */
+  get evicted(): number {
+    return this.sources.evicted;
   }
 
   get size(): number {
@@ -42,14 +45,7 @@ export class SourceTable {
       this.sources.set(ip, s);
       return false;
     }
-    if (this.sources.size >= this.maxSources) {
-      const oldest = this.oldest.next();
-      if (oldest !== undefined) {
-        this.sources.delete(oldest);
-        this.evicted++;
-      }
-    }
-    this.sources.set(ip, { tokens: this.capacity, refillUs: nowUs });
+    this.sources.add(ip, { tokens: this.capacity, refillUs: nowUs });
     return true;
   }
 

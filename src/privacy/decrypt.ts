@@ -3,6 +3,7 @@ import type { IpMode } from './config.js';
 import type { KeyRing } from './keys.js';
 import { mapTrace } from './residual.js';
 import { parseScheme } from './scheme.js';
+import { getPath } from '../base/doc-path.js';
 
 /** Where an event document carries its key id and scheme (see scheme.ts). */
 export const KEY_ID_FIELD = 'sip.key_id';
@@ -26,7 +27,7 @@ export class DocumentDecryptor {
 
   /** Returns a decrypted copy of the document (the key-id field removed). */
   decrypt(doc: Doc): Doc {
-    const tag = get(doc, KEY_ID_FIELD);
+    const tag = getPath(doc, KEY_ID_FIELD);
     if (tag === undefined) return doc;
     if (typeof tag !== 'string') throw new DecryptError(`${KEY_ID_FIELD} is not a string`);
     const s = parseScheme(tag);
@@ -39,7 +40,7 @@ export class DocumentDecryptor {
     const c = this.cipherFor(key.id, s.ipMode, () => new FieldCiphers(key, s.ipMode));
     const out = structuredClone(doc);
     const field = (path: string, f: (v: string) => string | null): void => {
-      const v = get(out, path);
+      const v = getPath(out, path);
       if (v === undefined || v === null) return;
       const one = (x: unknown): string => {
         if (typeof x !== 'string') throw new DecryptError(`${path}: expected a string`);
@@ -73,7 +74,7 @@ export class DocumentDecryptor {
       return bad ? null : r;
     });
     // Stats documents: extension method names among the request counters (`~…` keys).
-    const requests = get(out, 'sipsentry.stats.counters.sip.requests');
+    const requests = getPath(out, 'sipsentry.stats.counters.sip.requests');
     if (requests !== null && typeof requests === 'object' && !Array.isArray(requests)) {
       const renamed: Doc = {};
       for (const [k, v] of Object.entries(requests as Doc)) {
@@ -101,17 +102,6 @@ export class DocumentDecryptor {
 
 function isEmptyObject(v: unknown): boolean {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
-}
-
-function get(doc: Doc, path: string): unknown {
-  // A flattened key ("sip.key_id" as one name) is read too: some pipelines write documents that way.
-  if (Object.hasOwn(doc, path)) return doc[path];
-  let node: unknown = doc;
-  for (const p of path.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = (node as Doc)[p];
-  }
-  return node;
 }
 
 function set(doc: Doc, path: string, value: unknown): void {

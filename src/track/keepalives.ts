@@ -1,4 +1,5 @@
-import { OldestKey } from '../base/oldest-key.js';
+import { CappedMap } from '../base/capped-map.js';
+
 
 /**
  * OPTIONS keep-alive memory: the same successful ping between the same parties (same From, To and
@@ -6,14 +7,18 @@ import { OldestKey } from '../base/oldest-key.js';
  * LRU so the table stays bounded under an OPTIONS sweep.
  */
 export class KeepaliveTable {
-  private readonly last = new Map<string, number>();
-  private readonly oldest = new OldestKey(this.last);
-  evicted = 0;
+  private readonly last: CappedMap<string, number>;
 
   constructor(
     private readonly windowUs: number,
-    private readonly max: number,
-  ) {}
+    max: number,
+  ) {
+    this.last = new CappedMap(max);
+  }
+
+  get evicted(): number {
+    return this.last.evicted;
+  }
 
   get size(): number {
     return this.last.size;
@@ -22,12 +27,8 @@ export class KeepaliveTable {
   /** Records a successful ping; true when it repeats one seen within the window. */
   seen(key: string, nowUs: number): boolean {
     const prev = this.last.get(key);
-    if (prev !== undefined) this.last.delete(key);
-    else if (this.last.size >= this.max) {
-      this.last.delete(this.oldest.next()!);
-      this.evicted++;
-    }
-    this.last.set(key, nowUs);
+    if (prev !== undefined) this.last.delete(key); // re-inserted at the young end
+    this.last.add(key, nowUs);
     return prev !== undefined && nowUs - prev <= this.windowUs;
   }
 

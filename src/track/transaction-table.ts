@@ -28,12 +28,14 @@ export class TransactionTable {
       this.size++;
       return;
     }
-    const i = list.findIndex((x) => x.cseq === t.cseq && x.method === t.method);
-    if (i >= 0) list[i] = t;
-    else {
-      list.push(t);
-      this.size++;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.cseq === t.cseq && list[i]!.method === t.method) {
+        list[i] = t;
+        return;
+      }
     }
+    list.push(t);
+    this.size++;
   }
 
   /** Removes t itself (not a newer transaction that replaced it under the same key). */

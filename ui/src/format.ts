@@ -1,16 +1,9 @@
 // Small formatting helpers shared by the pages.
+import { getPath as get } from '../../src/base/doc-path.js';
 import type { Doc } from './types.js';
 
 /** A field by dotted path (nested objects, or a flattened key). */
-export function get(doc: Doc, path: string): unknown {
-  if (Object.hasOwn(doc, path)) return doc[path];
-  let node: unknown = doc;
-  for (const p of path.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = (node as Doc)[p];
-  }
-  return node;
-}
+export { get };
 
 export function str(doc: Doc, path: string): string {
   const v = get(doc, path);

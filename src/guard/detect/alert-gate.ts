@@ -1,5 +1,5 @@
 import { MapSweeper } from './map-sweeper.js';
-import { OldestKey } from '../../base/oldest-key.js';
+import { CappedMap } from '../../base/capped-map.js';
 
 interface GateEntry {
   lastUs: number;
@@ -16,9 +16,8 @@ export type GateDecision = 'alert' | 'quiet';
  * storm. Entries are bounded like the source table.
  */
 export class AlertGate {
-  private readonly map = new Map<string, GateEntry>();
-  private readonly oldest = new OldestKey(this.map);
-  private readonly sweeper = new MapSweeper(this.map);
+  private readonly map: CappedMap<string, GateEntry>;
+  private readonly sweeper: MapSweeper<string, GateEntry>;
   private secondUs = -1;
   private inSecond = 0;
   dropped = 0;
@@ -26,8 +25,11 @@ export class AlertGate {
   constructor(
     private readonly realertUs: number,
     private readonly maxPerSecond: number,
-    private readonly maxKeys: number,
-  ) {}
+    maxKeys: number,
+  ) {
+    this.map = new CappedMap(maxKeys);
+    this.sweeper = new MapSweeper(this.map);
+  }
 
   /** Whether to alert now; on 'alert' `occurrence` says which one this is. */
   decide(key: string, count: number, nowUs: number): { decision: GateDecision; occurrence: number } {
@@ -49,8 +51,7 @@ export class AlertGate {
     }
     this.inSecond++;
     if (e === undefined) {
-      if (this.map.size >= this.maxKeys) this.map.delete(this.oldest.next()!);
-      this.map.set(key, { lastUs: nowUs, lastCount: count, occurrence: 1 });
+      this.map.add(key, { lastUs: nowUs, lastCount: count, occurrence: 1 });
       return { decision: 'alert', occurrence: 1 };
     }
     e.lastUs = nowUs;

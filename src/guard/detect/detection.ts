@@ -15,7 +15,7 @@ import { MapSweeper } from './map-sweeper.js';
 import { SourceTable, type SourceState } from './source-table.js';
 import { UserAgentMatcher } from './user-agents.js';
 import { RecentTimes, SlidingCount } from './windows.js';
-import { OldestKey } from '../../base/oldest-key.js';
+import { CappedMap } from '../../base/capped-map.js';
 
 const S = 1_000_000;
 /** Each table is walked in slices so that every entry is visited about every 5 minutes of packet time (idle timeouts are an hour). */
@@ -62,9 +62,8 @@ export type AlertSink = (a: Alert, allowlisted: boolean) => void;
  */
 export class Detection {
   private readonly sources: SourceTable;
-  private readonly users = new Map<string, UserState>();
-  private readonly oldestUser = new OldestKey(this.users);
-  private readonly userSweeper = new MapSweeper(this.users);
+  private readonly users: CappedMap<string, UserState>;
+  private readonly userSweeper: MapSweeper<string, UserState>;
   private readonly gate: AlertGate;
   private readonly ua: UserAgentMatcher;
   private readonly pendingEnum = new Set<SourceState>();
@@ -88,6 +87,8 @@ export class Detection {
   ) {
     this.sources = new SourceTable(o.maxSources, o.idleTimeout * S);
     this.maxUsers = o.maxSources;
+    this.users = new CappedMap(o.maxSources);
+    this.userSweeper = new MapSweeper(this.users);
     this.gate = new AlertGate(o.realert * S, o.maxAlertsPerSecond, o.maxSources * 2);
     this.ua = new UserAgentMatcher(o.scanner.userAgents);
     const w = o.flood.surge.window;
@@ -575,12 +576,8 @@ export class Detection {
   private user(name: string, now: number): UserState {
     let u = this.users.get(name);
     if (u === undefined) {
-      if (this.users.size >= this.maxUsers) {
-        this.users.delete(this.oldestUser.next()!);
-        this.counters.inc('guard.detect.users_evicted');
-      }
       u = new UserState();
-      this.users.set(name, u);
+      if (this.users.add(name, u)) this.counters.inc('guard.detect.users_evicted');
     }
     u.lastUs = now;
     return u;

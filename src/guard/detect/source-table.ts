@@ -1,6 +1,6 @@
 import { MapSweeper } from './map-sweeper.js';
 import type { RecentTimes, SlidingCount } from './windows.js';
-import { OldestKey } from '../../base/oldest-key.js';
+import { CappedMap } from '../../base/capped-map.js';
 
 /** What the detectors remember about one source address; each part is made on first use. */
 export class SourceState {
@@ -51,15 +51,25 @@ export class SourceState {
  * stays bounded under a flood of spoofed sources.
  */
 export class SourceTable {
-  private readonly map = new Map<string, SourceState>();
-  private readonly sweeper = new MapSweeper(this.map);
-  private readonly oldest = new OldestKey(this.map);
-  evicted = 0;
+  private readonly map: CappedMap<string, SourceState>;
+  private readonly sweeper: MapSweeper<string, SourceState>;
 
   constructor(
-    private readonly max: number,
+    max: number,
     private readonly idleUs: number,
-  ) {}
+  ) {
+    this.map = new CappedMap(max);
+    this.sweeper = new MapSweeper(this.map);
+  }
+
+  /** Sources dropped to make room (read and reset by the detector's stats). */
+  get evicted(): number {
+    return this.map.evicted;
+  }
+
+  set evicted(n: number) {
+    this.map.evicted = n;
+  }
 
   get size(): number {
     return this.map.size;
@@ -72,12 +82,8 @@ export class SourceTable {
   get(ip: string, nowUs: number): SourceState {
     let s = this.map.get(ip);
     if (s === undefined) {
-      if (this.map.size >= this.max) {
-        this.map.delete(this.oldest.next()!);
-        this.evicted++;
-      }
       s = new SourceState(ip);
-      this.map.set(ip, s);
+      this.map.add(ip, s);
     }
     s.lastUs = nowUs;
     return s;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CappedMap } from '../../src/base/capped-map.js';
 import { OldestKey } from '../../src/base/oldest-key.js';
 import { RecentCache } from '../../src/base/recent-cache.js';
 
@@ -81,4 +82,23 @@ test('OldestKey.nextOther passes over the entry being worked on', () => {
   assert.equal(oldest.nextOther('a'), undefined);
   assert.equal(oldest.next(), 'a');
   assert.equal(new OldestKey(new Map<string, number>()).nextOther('x'), undefined);
+});
+
+test('CappedMap drops the least recently inserted entry only when a new key meets a full map', () => {
+  const m = new CappedMap<string, number>(3);
+  assert.equal(m.add('a', 1), false);
+  assert.equal(m.add('b', 2), false);
+  assert.equal(m.add('c', 3), false);
+  assert.equal(m.add('b', 20), false, 'an existing key is updated in place, nothing dropped');
+  assert.equal(m.add('d', 4), true);
+  assert.deepEqual([...m.keys()], ['b', 'c', 'd']);
+  // An LRU touch (delete + add) moves a key to the young end.
+  m.delete('b');
+  m.add('b', 21);
+  assert.equal(m.add('e', 5), true);
+  assert.deepEqual([...m], [['d', 4], ['b', 21], ['e', 5]]);
+  assert.equal(m.evicted, 2);
+  for (let i = 0; i < 10_000; i++) m.add(`k${i}`, i);
+  assert.deepEqual([...m.keys()], ['k9997', 'k9998', 'k9999']);
+  assert.equal(m.evicted, 10_002);
 });

@@ -1,5 +1,6 @@
+import { own } from '../base/own.js';
 import type { Alert } from '../events/alert.js';
-import type { TrackEvent } from '../track/track-event.js';
+import type { Endpoint, TrackEvent } from '../track/track-event.js';
 import { DEFAULT_CACHE_SIZE, RecentCache } from './cache.js';
 import { FieldCiphers } from './ciphers.js';
 import { loadKeys, type Group, type IpMode, type PrivacyConfig } from './config.js';
@@ -47,6 +48,44 @@ type KeyedEvent = TrackEvent & { keyId?: string | null };
 
 const REQUESTS = 'sip.requests.';
 
+// Memo slots: the string fields an event of a call or binding shares with the subject's other events.
+const FROM = 0;
+const TO = 1;
+const RURI = 2;
+const CONTACT = 3;
+const PAI = 4;
+const REALM = 5;
+const CALL_ID = 6;
+const USER = 7;
+const AGENT = 8;
+const SERVER_AGENT = 9;
+const SLOTS = 10;
+
+/**
+ * One subject's plaintexts and their ciphertexts (kept in the subject's DerivedSlot): its second
+ * event (call-end after call-start, reg-expired after reg-new) compares each field with what was
+ * encrypted last time instead of looking it up in the caches, each lookup a likely CPU-cache miss.
+ */
+class SubjectMemo {
+  readonly plain: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
+  readonly cipher: string[] = new Array<string>(SLOTS).fill('');
+  client: Endpoint | null = null;
+  clientEnc: Endpoint | null = null;
+  server: Endpoint | null = null;
+  serverEnc: Endpoint | null = null;
+
+  constructor(readonly owner: object) {}
+
+  get(slot: number, plain: string, f: (v: string) => string): string {
+    if (this.plain[slot] === plain) return this.cipher[slot]!;
+    const r = f(plain);
+    // Owned: the subject may live for hours, the plaintext may be a slice of a whole message.
+    this.plain[slot] = own(plain);
+    this.cipher[slot] = r;
+    return r;
+  }
+}
+
 /**
  * The privacy processor: applied to each TrackEvent before serialisation, it replaces the values
  * of the enabled groups with their ciphertexts and stamps the key id.
@@ -72,31 +111,64 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
   const scheme = formatScheme(opts.key.id, opts.groups, ipMode);
   const method = (m: string): string => (isPlainMethod(m) ? m : c.text(m));
   const traces = new RecentCache<string>(1024);
+  // Identifies this encryptor's memos: another encryptor (another key) must not take them for its own.
+  const memoOwner = {};
+  const uriOf = (u: string): string => c.uri(u);
+  const realmOf = (r: string): string => c.realm(r);
+  const callIdOf = (id: string): string => c.callId(id);
+  const userOf = (u: string): string => c.user(u);
+  const agentOf = (a: string): string => c.userAgent(a);
+  /** Encrypts through the subject's memo when the event has a subject, else through the caches alone. */
+  const field = (m: SubjectMemo | null, slot: number, v: string, f: (v: string) => string): string => (m === null ? f(v) : m.get(slot, v, f));
+  const endpoint = (p: Endpoint): Endpoint => ({ ip: c.ip(p.ip), port: p.port });
 
   const encrypt = (ev: TrackEvent): void => {
     const e = ev as KeyedEvent;
     // Never twice: a second pass would encrypt ciphertext, which no key decrypts back to plaintext.
     if (e.keyId === scheme) return;
+    let m: SubjectMemo | null = null;
+    const subject = e.subject;
+    if (subject !== null) {
+      const d = subject.derived;
+      if (d instanceof SubjectMemo && d.owner === memoOwner) m = d;
+      else subject.derived = m = new SubjectMemo(memoOwner);
+    }
     if (ips) {
-      if (e.client !== null) e.client = { ip: c.ip(e.client.ip), port: e.client.port };
-      if (e.server !== null) e.server = { ip: c.ip(e.server.ip), port: e.server.port };
+      const cl = e.client;
+      const sv = e.server;
+      if (cl !== null) {
+        if (m === null) e.client = endpoint(cl);
+        else if (m.client === cl) e.client = m.clientEnc;
+        else {
+          m.client = cl;
+          e.client = m.clientEnc = endpoint(cl);
+        }
+      }
+      if (sv !== null) {
+        if (m === null) e.server = endpoint(sv);
+        else if (m.server === sv) e.server = m.serverEnc;
+        else {
+          m.server = sv;
+          e.server = m.serverEnc = endpoint(sv);
+        }
+      }
     }
     if (uris) {
       // From = To (registrations) and To = request URI are common: reuse rather than look up again.
       const from = e.from;
       const to = e.to;
-      if (from !== null) e.from = c.uri(from);
-      if (to !== null) e.to = to === from ? e.from : c.uri(to);
-      if (e.requestUri !== null) e.requestUri = e.requestUri === to ? e.to : c.uri(e.requestUri);
-      if (e.contact !== null) e.contact = c.uri(e.contact);
-      if (e.pai !== null) e.pai = e.pai === from ? e.from : c.uri(e.pai);
-      if (e.realm !== null) e.realm = c.realm(e.realm);
+      if (from !== null) e.from = field(m, FROM, from, uriOf);
+      if (to !== null) e.to = to === from ? e.from : field(m, TO, to, uriOf);
+      if (e.requestUri !== null) e.requestUri = e.requestUri === to ? e.to : field(m, RURI, e.requestUri, uriOf);
+      if (e.contact !== null) e.contact = field(m, CONTACT, e.contact, uriOf);
+      if (e.pai !== null) e.pai = e.pai === from ? e.from : field(m, PAI, e.pai, uriOf);
+      if (e.realm !== null) e.realm = field(m, REALM, e.realm, realmOf);
     }
-    if (callIds && e.callId !== null) e.callId = c.callId(e.callId);
-    if (users && e.user !== null) e.user = c.user(e.user);
+    if (callIds && e.callId !== null) e.callId = field(m, CALL_ID, e.callId, callIdOf);
+    if (users && e.user !== null) e.user = field(m, USER, e.user, userOf);
     if (agents) {
-      if (e.userAgent !== null) e.userAgent = c.userAgent(e.userAgent);
-      if (e.serverAgent !== null) e.serverAgent = c.userAgent(e.serverAgent);
+      if (e.userAgent !== null) e.userAgent = field(m, AGENT, e.userAgent, agentOf);
+      if (e.serverAgent !== null) e.serverAgent = field(m, SERVER_AGENT, e.serverAgent, agentOf);
     }
     if (e.method !== null && !isPlainMethod(e.method)) e.method = c.text(e.method);
     if (e.reason !== null && !isPlainReason(e.reason)) e.reason = c.text(e.reason);
@@ -156,14 +228,14 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
     a.keyId = scheme;
   };
 
-  const uriOf = (u: string): string => (uris ? c.uri(u) : u);
-  const callIdOf = (id: string): string => (callIds ? c.callId(id) : id);
+  const listUri = (u: string): string => (uris ? c.uri(u) : u);
+  const listCallId = (id: string): string => (callIds ? c.callId(id) : id);
   const summaryLists = (l: SummaryLists): SummaryLists => ({
-    calls: l.calls.map(callIdOf),
-    bindings: l.bindings.map((b) => b.split(' ').map(uriOf).join(' ')),
+    calls: l.calls.map(listCallId),
+    bindings: l.bindings.map((b) => b.split(' ').map(listUri).join(' ')),
     pending: l.pending.map((p) => {
       const sp = p.indexOf(' ');
-      return sp < 0 ? callIdOf(p) : method(p.slice(0, sp)) + ' ' + callIdOf(p.slice(sp + 1));
+      return sp < 0 ? listCallId(p) : method(p.slice(0, sp)) + ' ' + listCallId(p.slice(sp + 1));
     }),
   });
 

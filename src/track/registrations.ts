@@ -134,6 +134,7 @@ export class Registrations {
       if (!silent) {
         const e = this.event('reg-new', t.finalUs, t, contact);
         e.expires = expires;
+        e.subject = b;
         this.emit(e);
       }
     }
@@ -146,6 +147,7 @@ export class Registrations {
   private remove(b: Binding, t: Transaction): void {
     this.drop(b);
     const e = this.event('reg-del', t.finalUs, t, b.contact);
+    e.subject = b;
     e.startUs = b.silent ? null : b.createdUs;
     e.endUs = t.finalUs;
     e.partial = b.silent;
@@ -171,6 +173,7 @@ export class Registrations {
     }
     this.drop(b);
     const e = new TrackEvent('reg-expired', due);
+    e.subject = b;
     e.client = b.client;
     e.server = b.server;
     e.transport = b.transport;

@@ -22,6 +22,16 @@ export interface Endpoint {
 export type Originator = 'caller' | 'callee' | 'timeout';
 
 /**
+ * What a tracked subject (a call, a registration binding) lends to each event it gives rise to: a
+ * slot where a later stage keeps what it derived from the subject's fields, so that the next event
+ * of the same subject finds it there instead of looking every value up again (field encryption
+ * keeps its ciphertexts here). The tracker never reads the slot; it goes when the subject does.
+ */
+export interface DerivedSlot {
+  derived: unknown;
+}
+
+/**
  * Rate-limit annotation set by the guard stage on the events it passes on during a flood episode
  * (docs/lean.md). The tracker never sets it; it lives here so that the document builders can emit it.
  * - `exceeded`: an occurrence emitted during an episode (the 1st, 100th, 200th, 400th, …);
@@ -89,6 +99,8 @@ export class TrackEvent {
   keyId: string | null = null;
   /** Set by the guard's rate limiter; null for events that were not rate-limited. */
   rate: RateInfo | null = null;
+  /** The call or binding this event is about (its call-start and call-end, reg-new and reg-expired share it); null otherwise. */
+  subject: DerivedSlot | null = null;
 
   constructor(
     readonly action: EventAction,

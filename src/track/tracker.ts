@@ -764,6 +764,7 @@ export class Tracker {
 
   private callEvent(action: EventAction, tsUs: number, call: Call): TrackEvent {
     const e = new TrackEvent(action, tsUs);
+    e.subject = call;
     e.client = call.client;
     e.server = call.server;
     e.transport = call.transport;

@@ -199,4 +199,42 @@ describe('decrypt', () => {
     const flat = { 'sip.key_id': doc.sip.key_id, 'sip.call_id': doc.sip.call_id, 'client.ip': doc.client.ip };
     assert.deepEqual(new DocumentDecryptor(ring).decrypt(flat), { 'sip.call_id': '3c26700a1a3a@192.0.2.10', 'client.ip': '192.0.2.10' });
   });
+
+  it('events of one subject share its memo: same ciphertexts as without, never another key\'s', () => {
+    const subject = { derived: undefined as unknown };
+    const encA = createEncryptor({ groups: GROUPS, key: KEY_A });
+    const encB = createEncryptor({ groups: GROUPS, key: KEY_B });
+    const alone = (key: typeof KEY_A, change?: (e: TrackEvent) => void): TrackEvent => {
+      const e = sample();
+      change?.(e);
+      createEncryptor({ groups: GROUPS, key })(e);
+      return e;
+    };
+    const of = (change?: (e: TrackEvent) => void): TrackEvent => {
+      const e = sample();
+      e.subject = subject;
+      change?.(e);
+      return e;
+    };
+    const first = of();
+    encA(first);
+    assert.notEqual(subject.derived, undefined);
+    // The second event: equal values (other string objects), one changed value, another endpoint.
+    const refresh = (e: TrackEvent): void => {
+      e.callId = 'a-refresh@192.0.2.10';
+      e.client = { ip: '192.0.2.77', port: 5062 };
+      e.from = ['sip:alice@', 'example.com;user=phone'].join('');
+    };
+    const second = of(refresh);
+    encA(second);
+    assert.deepEqual(ecsOf(first), ecsOf(alone(KEY_A)));
+    assert.deepEqual(ecsOf(second), ecsOf(alone(KEY_A, refresh)));
+    // Another encryptor (another key) on the same subject does not take the memo for its own.
+    const third = of(refresh);
+    encB(third);
+    assert.deepEqual(ecsOf(third), ecsOf(alone(KEY_B, refresh)));
+    const fourth = of();
+    encA(fourth);
+    assert.deepEqual(ecsOf(fourth), ecsOf(alone(KEY_A)));
+  });
 });

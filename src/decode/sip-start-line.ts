@@ -5,6 +5,7 @@
  * CRLF or bare LF) and strict enough that HTTP (`GET / HTTP/1.1`, `HTTP/1.1 200 OK`) and
  * SSDP (`NOTIFY * HTTP/1.1`) are never taken for SIP: the SIP-Version must be present.
  */
+import { alphanumAnd } from '../base/char-class.js';
 
 export const StartLine = {
   /** The bytes cannot begin a SIP start line. */
@@ -29,14 +30,7 @@ const LF = 0x0a;
  * token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
  * https://www.rfc-editor.org/rfc/rfc3261#section-25.1
  */
-export const TOKEN_CHAR: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
-  for (const ch of "-.!%*_+`'~") t[ch.charCodeAt(0)] = 1;
-  return t;
-})();
+export const TOKEN_CHAR: Uint8Array = alphanumAnd("-.!%*_+`'~");
 
 /**
  * SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (literal case-insensitive, RFC 3261 §7.1 / §25.1).

@@ -69,12 +69,19 @@ const SLOTS = 10;
 class SubjectMemo {
   readonly plain: (string | null)[] = new Array<string | null>(SLOTS).fill(null);
   readonly cipher: string[] = new Array<string>(SLOTS).fill('');
-  client: Endpoint | null = null;
-  clientEnc: Endpoint | null = null;
-  server: Endpoint | null = null;
-  serverEnc: Endpoint | null = null;
+  /** Client and server endpoints (the subject's own objects) and their encrypted copies. */
+  readonly ends: (Endpoint | null)[] = [null, null];
+  readonly endsEnc: (Endpoint | null)[] = [null, null];
 
   constructor(readonly owner: object) {}
+
+  endpoint(i: number, plain: Endpoint, f: (p: Endpoint) => Endpoint): Endpoint {
+    if (this.ends[i] === plain) return this.endsEnc[i]!;
+    const r = f(plain);
+    this.ends[i] = plain;
+    this.endsEnc[i] = r;
+    return r;
+  }
 
   get(slot: number, plain: string, f: (v: string) => string): string {
     if (this.plain[slot] === plain) return this.cipher[slot]!;
@@ -134,24 +141,8 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
       else subject.derived = m = new SubjectMemo(memoOwner);
     }
     if (ips) {
-      const cl = e.client;
-      const sv = e.server;
-      if (cl !== null) {
-        if (m === null) e.client = endpoint(cl);
-        else if (m.client === cl) e.client = m.clientEnc;
-        else {
-          m.client = cl;
-          e.client = m.clientEnc = endpoint(cl);
-        }
-      }
-      if (sv !== null) {
-        if (m === null) e.server = endpoint(sv);
-        else if (m.server === sv) e.server = m.serverEnc;
-        else {
-          m.server = sv;
-          e.server = m.serverEnc = endpoint(sv);
-        }
-      }
+      if (e.client !== null) e.client = m === null ? endpoint(e.client) : m.endpoint(0, e.client, endpoint);
+      if (e.server !== null) e.server = m === null ? endpoint(e.server) : m.endpoint(1, e.server, endpoint);
     }
     if (uris) {
       // From = To (registrations) and To = request URI are common: reuse rather than look up again.

@@ -2,6 +2,8 @@
  * Byte constants and byte-class tables shared by the SIP parsers. Tables are built once at
  * start-up so the hot loops test a class with one array load instead of a chain of comparisons.
  */
+import { alphanumAnd } from '../base/char-class.js';
+
 export const HT = 9;
 export const LF = 10;
 export const CR = 13;
@@ -24,14 +26,7 @@ export const RBRACKET = 93;
  * RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~").
  * https://www.rfc-editor.org/rfc/rfc3261#section-25.1
  */
-export const IS_TOKEN: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
-  for (const ch of "-.!%*_+`'~") t[ch.charCodeAt(0)] = 1;
-  return t;
-})();
+export const IS_TOKEN: Uint8Array = alphanumAnd("-.!%*_+`'~");
 
 /** ASCII case fold: LOWER[c] is c with A-Z mapped to a-z, every other byte unchanged. */
 export const LOWER: Uint8Array = (() => {

@@ -1,3 +1,4 @@
+import { alphanumAnd } from '../base/char-class.js';
 import { RecentCache } from '../base/recent-cache.js';
 import { parseUri } from '../sip/uri.js';
 
@@ -74,14 +75,7 @@ function simpleSipUri(uri: string): number {
 }
 
 /** User-part characters of the simple form: unreserved, and the user-unreserved marks but ';' '?' '/' (RFC 3261 §25.1). */
-const USER_CHAR: Uint8Array = (() => {
-  const t = new Uint8Array(128);
-  for (let c = 48; c <= 57; c++) t[c] = 1;
-  for (let c = 65; c <= 90; c++) t[c] = 1;
-  for (let c = 97; c <= 122; c++) t[c] = 1;
-  for (const ch of "-_.!~*'()&=+$,%") t[ch.charCodeAt(0)] = 1;
-  return t;
-})();
+const USER_CHAR: Uint8Array = alphanumAnd("-_.!~*'()&=+$,%");
 
 /** aorKey by parsing the URI: the general path, and the reference the simple form must agree with. */
 export function makeAorKey(uri: string): string {

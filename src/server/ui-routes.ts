@@ -52,6 +52,14 @@ const eventsQuery = filterQuery.extend({
   cursor: z.string().min(1).optional(),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
+/** A listing's first `limit` items, mapped, with the count of all and whether the list was cut. */
+function firstOf<T, R>(all: Iterable<T>, limit: number, map: (t: T) => R): { items: R[]; total: number; truncated: boolean } {
+  const items: R[] = [];
+  let total = 0;
+  for (const t of all) if (total++ < limit) items.push(map(t));
+  return { items, total, truncated: total > items.length };
+}
+
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(10_000).default(LIST_LIMIT) });
 const streamQuery = z.strictObject({ kind: list.default(['event', 'alert']) });
 
@@ -149,45 +157,35 @@ export function registerUiRoutes(app: FastifyInstance, o: UiRouteOptions): void 
   app.get('/api/v1/calls', async (req, reply) => {
     const q = limitQuery.safeParse(req.query ?? {});
     if (!q.success) return reply.code(400).send({ error: problems(q.error) });
-    const calls = [];
-    let total = 0;
-    for (const c of probe.tracker.liveCalls()) {
-      if (total++ >= q.data.limit) continue;
-      calls.push({
-        callId: privacy.callId(c.callId),
-        from: privacy.uri(c.fromUri),
-        to: privacy.uri(c.toUri),
-        state: c.state === CallState.Confirmed ? 'confirmed' : 'early',
-        createdAt: iso(c.firstInviteUs),
-        startedAt: c.state === CallState.Confirmed ? iso(c.startUs) : null,
-        client: { ip: privacy.ip(c.client.ip), port: c.client.port },
-        server: { ip: privacy.ip(c.server.ip), port: c.server.port },
-        userAgent: privacy.userAgent(c.userAgent),
-        partial: c.partial,
-      });
-    }
-    return { calls, total, truncated: total > calls.length };
+    const { items: calls, total, truncated } = firstOf(probe.tracker.liveCalls(), q.data.limit, (c) => ({
+      callId: privacy.callId(c.callId),
+      from: privacy.uri(c.fromUri),
+      to: privacy.uri(c.toUri),
+      state: c.state === CallState.Confirmed ? 'confirmed' : 'early',
+      createdAt: iso(c.firstInviteUs),
+      startedAt: c.state === CallState.Confirmed ? iso(c.startUs) : null,
+      client: { ip: privacy.ip(c.client.ip), port: c.client.port },
+      server: { ip: privacy.ip(c.server.ip), port: c.server.port },
+      userAgent: privacy.userAgent(c.userAgent),
+      partial: c.partial,
+    }));
+    return { calls, total, truncated };
   });
 
   app.get('/api/v1/registrations', async (req, reply) => {
     const q = limitQuery.safeParse(req.query ?? {});
     if (!q.success) return reply.code(400).send({ error: problems(q.error) });
-    const bindings = [];
-    let total = 0;
-    for (const b of probe.tracker.liveBindings()) {
-      if (total++ >= q.data.limit) continue;
-      bindings.push({
-        aor: privacy.uri(b.aor),
-        contact: privacy.uri(b.contact),
-        user: privacy.user(b.user),
-        registeredAt: iso(b.createdUs),
-        expiresAt: iso(b.expiresAtUs),
-        client: { ip: privacy.ip(b.client.ip), port: b.client.port },
-        server: { ip: privacy.ip(b.server.ip), port: b.server.port },
-        userAgent: privacy.userAgent(b.userAgent),
-      });
-    }
-    return { bindings, total, truncated: total > bindings.length };
+    const { items: bindings, total, truncated } = firstOf(probe.tracker.liveBindings(), q.data.limit, (b) => ({
+      aor: privacy.uri(b.aor),
+      contact: privacy.uri(b.contact),
+      user: privacy.user(b.user),
+      registeredAt: iso(b.createdUs),
+      expiresAt: iso(b.expiresAtUs),
+      client: { ip: privacy.ip(b.client.ip), port: b.client.port },
+      server: { ip: privacy.ip(b.server.ip), port: b.server.port },
+      userAgent: privacy.userAgent(b.userAgent),
+    }));
+    return { bindings, total, truncated };
   });
 
   const flowLog = (callId: string, reply: FastifyReply) => {

@@ -6,35 +6,10 @@ import { DecryptError, DocumentDecryptor } from '../../src/privacy/decrypt.js';
 import { KeyRing } from '../../src/privacy/keys.js';
 import { createEncryptor } from '../../src/privacy/processor.js';
 import { GROUPS, type Group } from '../../src/privacy/config.js';
-import { TrackEvent, type Endpoint } from '../../src/track/track-event.js';
-import { ecsOf, KEY_A, KEY_B } from './helpers.js';
+import { TrackEvent } from '../../src/track/track-event.js';
+import { authFailedSample, ecsOf, KEY_A, KEY_B } from './helpers.js';
 
-const client: Endpoint = { ip: '192.0.2.10', port: 5060 };
-const server: Endpoint = { ip: '2001:db8::5', port: 5061 };
-
-function sample(): TrackEvent {
-  const e = new TrackEvent('auth-failed', 1_715_677_200_000_000);
-  e.client = client;
-  e.server = server;
-  e.transport = 'udp';
-  e.callId = '3c26700a1a3a@192.0.2.10';
-  e.from = 'sip:alice@example.com;user=phone';
-  e.to = 'sip:+4930123456@example.com';
-  e.fromTag = 'as1f2e';
-  e.requestUri = 'sip:+4930123456@192.0.2.20:5060;transport=udp';
-  e.method = 'INVITE';
-  e.status = 403;
-  e.reason = 'Forbidden';
-  e.contact = 'sip:alice@192.0.2.10:5060;ob';
-  e.userAgent = 'Yealink SIP-T46S 66.86.0.15';
-  e.serverAgent = 'Kamailio 5.7';
-  e.pai = 'tel:+4930999';
-  e.user = 'alice';
-  e.realm = 'example.com';
-  e.trace = '>INVITE <407 >ACK >INVITE{1} <403 >FROB';
-  e.encap = ['eth', 'ipv4', 'udp'];
-  return e;
-}
+const sample = authFailedSample;
 
 const FIELDS_OF: Record<Group, Array<keyof TrackEvent>> = {
   ips: ['client', 'server'],
@@ -65,6 +40,8 @@ describe('processor', () => {
 
   it('leaves the tracker’s endpoint objects alone (new ones on the event)', () => {
     const e = sample();
+    const client = e.client!;
+    const server = e.server!;
     createEncryptor({ groups: ['ips'], key: KEY_A })(e);
     assert.equal(client.ip, '192.0.2.10');
     assert.equal(server.ip, '2001:db8::5');

@@ -19,7 +19,7 @@ import { keyFromPassphrase, KeyRing, type ScryptParams } from '../../src/privacy
 import { createEncryptor } from '../../src/privacy/processor.js';
 import { TrackEvent } from '../../src/track/track-event.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { ecsOf, KEY_A, KEY_B } from '../privacy/helpers.js';
+import { authFailedSample, ecsOf, KEY_A, KEY_B } from '../privacy/helpers.js';
 
 /** ui/src/crypto/decryptor.ts as seen from outside the bundle (not imported: it is built for the browser). */
 interface BrowserDecryptor {
@@ -39,24 +39,7 @@ const FAST: ScryptParams = { N: 1024, r: 8, p: 1 };
 const ENTRY = 'ui/src/crypto/decryptor.ts';
 
 function samples(): TrackEvent[] {
-  const a = new TrackEvent('auth-failed', 1_715_677_200_000_000);
-  a.client = { ip: '192.0.2.10', port: 5060 };
-  a.server = { ip: '2001:db8::5', port: 5061 };
-  a.transport = 'udp';
-  a.callId = '3c26700a1a3a@192.0.2.10';
-  a.from = 'sip:alice@example.com;user=phone';
-  a.to = 'sip:+4930123456@example.com';
-  a.requestUri = 'sip:+4930123456@192.0.2.20:5060;transport=udp';
-  a.method = 'INVITE';
-  a.status = 403;
-  a.reason = 'Forbidden';
-  a.contact = 'sip:alice@192.0.2.10:5060;ob';
-  a.userAgent = 'Yealink SIP-T46S 66.86.0.15';
-  a.serverAgent = 'Kamailio 5.7';
-  a.pai = 'tel:+4930999';
-  a.user = 'alice';
-  a.realm = 'example.com';
-  a.trace = '>INVITE <407 >ACK >INVITE{1} <403 >FROB';
+  const a = authFailedSample();
 
   // IPv6 client, IPv4 server; users longer than 16 bytes (the prefix cipher's CMAC part), IPv6
   // hosts, a password, encrypted parameters and headers, an opaque URI, non-ASCII text.

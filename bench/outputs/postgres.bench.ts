@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
 import { postgresOutput, postgresSchema } from '../../src/outputs/postgres.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { replayRecords } from '../../test/helpers/lab-records.js';
 import { REPO_ROOT } from '../../test/helpers/paths.js';
 import { startPgServer } from '../../test/helpers/pg-server.js';

@@ -18,7 +18,7 @@ import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
 import { Delivery, spoolSchema } from '../../src/outputs/delivery.js';
 import type { Output } from '../../src/outputs/output.js';
-import { recordFromDocument, type OutputRecord } from '../../src/outputs/record.js';
+import { recordFromDocument, type OutputRecord } from '../../src/events/record.js';
 import { SqliteOutput, sqliteSchema } from '../../src/outputs/sqlite.js';
 
 const RECORDS = Number(process.env.BENCH_SQLITE_RECORDS ?? 200_000);

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseIpFilter } from '../outputs/ip-filter.js';
-import type { OutputRecord } from '../outputs/record.js';
+import type { OutputRecord } from '../events/record.js';
 import { DEFAULT_SQLITE_PATH } from '../outputs/sqlite.js';
 import { MAX_PAGE, SqliteStore, StoreError, type EventFilter } from '../outputs/sqlite-store.js';
 

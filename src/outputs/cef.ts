@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 
 const NAMES: Readonly<Record<string, string>> = {
   'call-attempt': 'SIP call attempt failed',

@@ -5,7 +5,7 @@ import { LogThrottle } from './log-throttle.js';
 import { byteSize } from '../config/units.js';
 import { GiB, MiB } from './option-types.js';
 import type { Output, OutputContext } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 import { Spool } from './spool.js';
 
 /** The spool and delivery options every output has (`spool:` in the configuration). */

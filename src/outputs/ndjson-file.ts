@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { byteSize, duration } from '../config/units.js';
 import { instanceName, MiB } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 import { RotatedFiles } from './rotate.js';
 
 export const ndjsonSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { Delivery, type CloseOptions, type SpoolOptions } from './delivery.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 
 /** One configured output: its kind, its validated options and its spool options. */
 export interface OutputSpec {

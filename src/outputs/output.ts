@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Counters } from '../base/counters.js';
 import type { Log } from '../base/log.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 
 /** What every output gets from the process that runs it. */
 export interface OutputContext {

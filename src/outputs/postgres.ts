@@ -2,7 +2,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { instanceName } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 import { Rejections } from './rejections.js';
 import { secret } from './secret.js';
 

@@ -1,6 +1,6 @@
 import { LogThrottle } from './log-throttle.js';
 import type { OutputContext } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 
 /**
  * Records a destination will never accept (mapping errors, invalid data, too large): counted as

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Counters } from '../base/counters.js';
 import type { Log } from '../base/log.js';
 import { LogThrottle } from './log-throttle.js';
-import { recordFromDocument, type OutputRecord } from './record.js';
+import { recordFromDocument, type OutputRecord } from '../events/record.js';
 
 /** Where and how much one output's spool may keep. */
 export interface SpoolLimits {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { inNet, parseIpFilter } from './ip-filter.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 import { EVENTS_SCHEMA_VERSION } from './sqlite.js';
 
 /** Which events: every field is optional and they combine with AND. */

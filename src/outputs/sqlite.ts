@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { byteSize, duration } from '../config/units.js';
 import { GiB, instanceName } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 
 /** The library default; the CLI chooses the real default location. */
 export const DEFAULT_SQLITE_PATH = 'sipsentry-events.db';

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { cefLine, importance, type Importance } from './cef.js';
 import { instanceName } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
-import type { OutputRecord } from './record.js';
+import type { OutputRecord } from '../events/record.js';
 import { Rejections } from './rejections.js';
 
 /** RFC 5424 facility codes (6.2.1). */

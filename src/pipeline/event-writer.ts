@@ -1,7 +1,7 @@
 import { alertToEcs, type Alert } from '../events/alert.js';
 import { eventToJson } from '../events/ndjson.js';
 import type { Encryptor } from '../privacy/processor.js';
-import { recordFromDocument, recordFromEvent, type OutputRecord } from '../outputs/record.js';
+import { recordFromDocument, recordFromEvent, type OutputRecord } from '../events/record.js';
 import type { TrackEvent } from '../track/track-event.js';
 
 /**

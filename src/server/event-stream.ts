@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Counters } from '../base/counters.js';
-import type { OutputRecord } from '../outputs/record.js';
+import type { OutputRecord } from '../events/record.js';
 
 interface Client {
   res: ServerResponse;

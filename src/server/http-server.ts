@@ -9,7 +9,7 @@ import type { Log } from '../base/log.js';
 import type { BlocklistApi } from '../guard/blocklist/types.js';
 import { metricsText } from '../guard/metrics.js';
 import { checkEventTypes } from '../guard/options.js';
-import type { OutputRecord } from '../outputs/record.js';
+import type { OutputRecord } from '../events/record.js';
 import type { Probe } from '../pipeline/probe.js';
 import { ApiPrivacy } from './api-privacy.js';
 import { isApibanRequest, registerApiban, type ApibanOptions } from './apiban.js';

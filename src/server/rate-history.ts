@@ -1,5 +1,5 @@
 import type { Counters } from '../base/counters.js';
-import type { OutputRecord } from '../outputs/record.js';
+import type { OutputRecord } from '../events/record.js';
 
 export interface RatePoint {
   /** Start of the interval, ms since the epoch (packet time). */

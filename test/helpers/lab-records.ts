@@ -1,7 +1,7 @@
 import { Counters } from '../../src/base/counters.js';
 import { eventToJson } from '../../src/events/ndjson.js';
 import { createGuard } from '../../src/guard/guard.js';
-import { recordFromEvent, type OutputRecord } from '../../src/outputs/record.js';
+import { recordFromEvent, type OutputRecord } from '../../src/events/record.js';
 import { defaultReplayOptions, replayFiles } from '../../src/pipeline/replay.js';
 import type { TrackEvent } from '../../src/track/track-event.js';
 

@@ -1,4 +1,4 @@
-import { documentId, type OutputRecord } from '../../src/outputs/record.js';
+import { documentId, type OutputRecord } from '../../src/events/record.js';
 
 /**
  * `count` distinct records cycling through `base`: copy k of round r is base[k] moved r spans

@@ -15,7 +15,7 @@ import { Delivery, spoolSchema } from '../../src/outputs/delivery.js';
 import { elasticsearchOutput, elasticsearchSchema } from '../../src/outputs/elastic.js';
 import type { OutputKind } from '../../src/outputs/output.js';
 import { opensearchOutput, opensearchSchema } from '../../src/outputs/opensearch.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { startFakeBulkServer, type FakeBulkServer, type Flavor } from '../helpers/fake-bulk-server.js';
 import { replayRecords } from '../helpers/lab-records.js';
 import { REPO_ROOT } from '../helpers/paths.js';

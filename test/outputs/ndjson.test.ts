@@ -6,7 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Delivery, spoolSchema } from '../../src/outputs/delivery.js';
 import { NdjsonFileOutput, NdjsonStreamOutput, ndjsonOutput, ndjsonSchema, type NdjsonOptions } from '../../src/outputs/ndjson-file.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { OutputSet } from '../../src/outputs/output-set.js';
 import { context, eventually, range, rec, tempDir } from './spool-helpers.js';
 

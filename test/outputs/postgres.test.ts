@@ -13,7 +13,7 @@ import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
 import { Delivery, spoolSchema } from '../../src/outputs/delivery.js';
 import { postgresOutput, postgresSchema } from '../../src/outputs/postgres.js';
-import { documentId, type OutputRecord } from '../../src/outputs/record.js';
+import { documentId, type OutputRecord } from '../../src/events/record.js';
 import { replayRecords } from '../helpers/lab-records.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { hasPostgres, startPgServer, type PgServer } from '../helpers/pg-server.js';

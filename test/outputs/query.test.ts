@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { parseTime, registerQueryCommand } from '../../src/cli/query-command.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { SqliteOutput, sqliteSchema } from '../../src/outputs/sqlite.js';
 import { replayRecords } from '../helpers/lab-records.js';
 import { REPO_ROOT } from '../helpers/paths.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { generateCapture } from '../../bench/gen-capture.js';
-import { documentId } from '../../src/outputs/record.js';
+import { documentId } from '../../src/events/record.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { hasPostgres, startPgServer } from '../helpers/pg-server.js';
 

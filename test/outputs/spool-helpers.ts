@@ -5,7 +5,7 @@ import { after } from 'node:test';
 import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
 import type { Output, OutputContext } from '../../src/outputs/output.js';
-import { recordFromDocument, type OutputRecord } from '../../src/outputs/record.js';
+import { recordFromDocument, type OutputRecord } from '../../src/events/record.js';
 
 /** A fresh directory under the system temp dir, removed when the test file ends. */
 export function tempDir(prefix = 'sipsentry-out-'): string {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Spool, type SpoolLimits } from '../../src/outputs/spool.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { context, nums, range, rec, tempDir, turn } from './spool-helpers.js';
 
 function limits(dir: string, over: Partial<SpoolLimits> = {}): SpoolLimits {

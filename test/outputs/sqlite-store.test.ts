@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { inNet, parseIpFilter } from '../../src/outputs/ip-filter.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { SqliteOutput, sqliteSchema } from '../../src/outputs/sqlite.js';
 import { SqliteStore, StoreError, type EventFilter, type EventQuery } from '../../src/outputs/sqlite-store.js';
 import { context, range, rec, tempDir } from './spool-helpers.js';

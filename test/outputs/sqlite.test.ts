@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Delivery, spoolSchema } from '../../src/outputs/delivery.js';
-import type { OutputRecord } from '../../src/outputs/record.js';
+import type { OutputRecord } from '../../src/events/record.js';
 import { SqliteOutput, sqliteOutput, sqliteSchema, usedBytes, type SqliteOptions } from '../../src/outputs/sqlite.js';
 import { replayRecords } from '../helpers/lab-records.js';
 import { REPO_ROOT } from '../helpers/paths.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { cefHeader, cefLine, cefValue } from '../../src/outputs/cef.js';
-import { recordFromDocument } from '../../src/outputs/record.js';
+import { recordFromDocument } from '../../src/events/record.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

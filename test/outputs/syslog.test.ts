@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
-import { recordFromDocument, type OutputRecord } from '../../src/outputs/record.js';
+import { recordFromDocument, type OutputRecord } from '../../src/events/record.js';
 import { octetCounted, syslogMessage, syslogOutput, syslogSchema } from '../../src/outputs/syslog.js';
 import { replayRecords } from '../helpers/lab-records.js';
 import { REPO_ROOT } from '../helpers/paths.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
 import { readCapture } from '../../src/capture/read-capture.js';
-import { recordFromDocument, type OutputRecord } from '../../src/outputs/record.js';
+import { recordFromDocument, type OutputRecord } from '../../src/events/record.js';
 import { EventWriter } from '../../src/pipeline/event-writer.js';
 import { Probe } from '../../src/pipeline/probe.js';
 import { runConfigSchema } from '../../src/pipeline/run-config.js';

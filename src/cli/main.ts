@@ -7,7 +7,7 @@ import { alertToEcs, type Alert } from '../events/alert.js';
 import { eventToJson } from '../events/ndjson.js';
 import { indexTemplate } from '../events/fields.js';
 import { createGuard, type Guard } from '../guard/guard.js';
-import { buildEncryptor, privacyOptions, registerPrivacyCommands, type PrivacyCliOptions } from './privacy-commands.js';
+import { buildEncryptor, encryptOnWorker, privacyOptions, registerPrivacyCommands, type PrivacyCliOptions } from './privacy-commands.js';
 import type { TrackEvent } from '../track/track-event.js';
 import { defaultTrackOptions } from '../track/options.js';
 import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
@@ -149,7 +149,12 @@ const replay = program
     const direct = targets.length === 1 && targets[0]!.kind.kind === 'ndjson' ? String(targets[0]!.options.path ?? '-') : null;
     const sink = direct !== null ? new LineSink(direct) : null;
     const outputs = sink === null ? new OutputSet({ counters, log: createLog('warn') }, targets.map((t) => ({ kind: t.kind, options: t.kind.schema.parse(t.options), spool: spoolSchema.parse({ dir: opts.spoolDir }) }))) : null;
-    const writer = outputs !== null ? new EventWriter(enc, (r) => outputs.push(r)) : null;
+    // A worker thread encrypts unless told otherwise; the NDJSON stream then takes its finished lines.
+    const worker = enc !== null && encryptOnWorker(opts);
+    const writer =
+      outputs !== null || worker
+        ? new EventWriter(enc, outputs !== null ? (r) => outputs.push(r) : (r) => sink!.write(r.json), { worker: worker ? {} : null })
+        : null;
     const write = (e: TrackEvent): void => {
       if (writer !== null) return writer.event(e);
       enc?.(e);
@@ -201,6 +206,7 @@ const replay = program
     for (const s of guard.finish(clock())) write(s);
     // No packet, no packet time: a stats document would carry an invented date.
     if (result.files.some((f) => f.summary.frames > 0)) writeStats(guard.stats(clock(), true));
+    await writer?.close();
     await sink?.close();
     // Outputs get time to deliver everything; what they cannot take stays in the spool for the next run.
     await outputs?.close({ timeoutMs: 600_000 });

@@ -9,6 +9,7 @@ import {
   loadKeys,
   parseGroups,
   parseIpMode,
+  parseThread,
   PrivacyConfigError,
   type PrivacyConfig,
 } from '../privacy/config.js';
@@ -31,6 +32,7 @@ export interface PrivacyCliOptions {
   keyEnv?: string;
   passphraseEnv?: string;
   salt?: string;
+  encryptThread?: string;
 }
 
 const EXIT_RUNTIME = 1;
@@ -57,7 +59,8 @@ function keyOptions(cmd: Command, what: string): Command {
 export function privacyOptions(cmd: Command, base?: () => PrivacyConfig | undefined): Command {
   cmd
     .option('--encrypt <groups>', 'encrypt field groups before output: comma list of ips, uris, call_id, user, user_agent, or all')
-    .option('--ip-mode <mode>', 'address encryption: prefix (Crypto-PAn, subnets stay subnets) or full (ipcrypt, no prefix relation)');
+    .option('--ip-mode <mode>', 'address encryption: prefix (Crypto-PAn, subnets stay subnets) or full (ipcrypt, no prefix relation)')
+    .option('--encrypt-thread <where>', 'worker (default: a second thread encrypts, the packet thread only hands events over) or inline');
   keyOptions(cmd, 'the first key encrypts');
   cmd.hook('preAction', (thisCommand) => {
     try {
@@ -72,9 +75,10 @@ export function privacyOptions(cmd: Command, base?: () => PrivacyConfig | undefi
 
 /** The options over a configuration file's `privacy` section (options win; key sources replace the file's). */
 export function privacyConfigFromOptions(opts: PrivacyCliOptions, base?: PrivacyConfig): PrivacyConfig {
-  const cfg: PrivacyConfig = base ? { ...base, groups: [...base.groups], key: { ...base.key, keyFiles: [...base.key.keyFiles] } } : { groups: [], ipMode: 'prefix', key: emptyKeySource(), cacheSize: DEFAULT_CACHE_SIZE };
+  const cfg: PrivacyConfig = base ? { ...base, groups: [...base.groups], key: { ...base.key, keyFiles: [...base.key.keyFiles] } } : { groups: [], ipMode: 'prefix', key: emptyKeySource(), cacheSize: DEFAULT_CACHE_SIZE, thread: 'worker' };
   if (opts.encrypt !== undefined) cfg.groups = parseGroups(opts.encrypt);
   if (opts.ipMode !== undefined) cfg.ipMode = parseIpMode(opts.ipMode);
+  if (opts.encryptThread !== undefined) cfg.thread = parseThread(opts.encryptThread);
   if (opts.keyFile !== undefined || opts.keyEnv !== undefined || opts.passphraseEnv !== undefined) {
     cfg.key = { ...emptyKeySource(), scrypt: cfg.key.scrypt, salt: cfg.key.salt, keyFiles: opts.keyFile ?? [], keyEnv: opts.keyEnv ?? null, passphraseEnv: opts.passphraseEnv ?? null };
   }
@@ -97,6 +101,11 @@ export function buildEncryptor(opts: PrivacyCliOptions, base?: PrivacyConfig): E
   const enc = encryptorFromConfig(privacyConfigFromOptions(opts, base));
   built.set(opts, { base, enc });
   return enc;
+}
+
+/** Whether the encryptor of these options runs on a worker thread (privacy.thread, --encrypt-thread). */
+export function encryptOnWorker(opts: PrivacyCliOptions, base?: PrivacyConfig): boolean {
+  return privacyConfigFromOptions(opts, base).thread === 'worker';
 }
 
 /** Every key the options name, the encrypting one first. */

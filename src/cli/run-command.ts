@@ -154,8 +154,10 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   const counters = new Counters();
   let enc;
   let opts;
+  let privacy;
   try {
-    enc = encryptorFromConfig(parsePrivacyConfig(cfg.privacy));
+    privacy = parsePrivacyConfig(cfg.privacy);
+    enc = encryptorFromConfig(privacy);
     opts = probeOptions(cfg);
   } catch (err) {
     throw usage(err);
@@ -170,7 +172,16 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   }
   const specs = outputSpecs(cfg);
   const outputs = new OutputSet({ counters, log }, specs);
-  const writer = new EventWriter(enc, (r) => outputs.push(r));
+  let stop = async (_why: string): Promise<void> => {};
+  const writer = new EventWriter(enc, (r) => outputs.push(r), {
+    worker: privacy.thread === 'worker' ? {} : null,
+    onWorkerError: (err) => {
+      // A bug, as an exception in inline encryption would be: stop rather than run on without output.
+      log.fatal({ err: err.message }, 'field encryption failed');
+      process.exitCode = 1;
+      void stop('encryption worker failure');
+    },
+  });
   const probe = new Probe(opts, writer, counters, blocklist);
   probe.guard.addGauges('outputs', () => outputs.gauges());
 
@@ -254,7 +265,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   const stay = !live && flags.stay === true && http !== null;
   let finished = false;
   let stopping = false;
-  const stop = async (why: string): Promise<void> => {
+  stop = async (why: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal: why }, 'stopping');
@@ -263,7 +274,14 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
     for (const l of listeners) await l.stop();
     for (const h of honeypots) await h.close();
     // Live: outcomes due by now are stated; files only: the clock settles past the last packet like replay.
-    if (!finished) probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
+    try {
+      if (!finished) probe.finish(live ? nowUs() : probe.lastPacketTimeUs + 32_000_000);
+    } catch (err) {
+      // Only a failed encryption worker throws here; it has been reported.
+      log.error({ err: (err as Error).message }, 'final events not written');
+    }
+    // Records still with the encryption worker reach the outputs before they close.
+    await writer.close().catch((err: Error) => log.error({ err: err.message }, 'records lost with the encryption worker'));
     await http?.close();
     await outputs.close({ timeoutMs: cfg.shutdownTimeout * 1000 });
     await nft?.close();
@@ -271,7 +289,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
     blocklist?.close();
     log.info({ counters: summary(counters) }, 'stopped');
     // The capture library keeps a poll handle alive after close; everything is flushed by now.
-    process.exit(0);
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

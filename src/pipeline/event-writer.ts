@@ -1,34 +1,56 @@
-import { alertToEcs, type Alert } from '../events/alert.js';
-import { eventToJson } from '../events/ndjson.js';
+import type { Alert } from '../events/alert.js';
+import type { OutputRecord } from '../events/record.js';
+import { EncryptionWorker, type OffloadOptions } from '../privacy/offload.js';
 import type { Encryptor } from '../privacy/processor.js';
-import { recordFromDocument, recordFromEvent, type OutputRecord } from '../events/record.js';
+import { inlineRecords, type RecordMaker } from '../privacy/records.js';
 import type { TrackEvent } from '../track/track-event.js';
+
+export interface EventWriterOptions {
+  /** Encrypt on a worker thread (privacy/offload.ts) instead of the packet thread; only with an encryptor. */
+  worker?: OffloadOptions | null;
+  /** The worker failed (a bug): the writer throws from then on; this hears it first. */
+  onWorkerError?: (err: Error) => void;
+}
 
 /**
  * The single write point after the guard: encryption (so the guard's summaries and the stats are
- * covered too), serialisation, and the record every output receives.
+ * covered too), serialisation, and the record every output receives. With a worker, records reach
+ * the sink a moment later but in the same order; `flush()` waits for them.
  */
 export class EventWriter {
   private readonly alertListeners: Array<(doc: Record<string, unknown>) => void> = [];
   private readonly recordListeners: Array<(r: OutputRecord) => void> = [];
+  private readonly maker: RecordMaker;
 
   constructor(
-    private readonly enc: Encryptor | null,
+    enc: Encryptor | null,
     private readonly sink: (r: OutputRecord) => void,
-  ) {}
+    opts: EventWriterOptions = {},
+  ) {
+    const receive = (r: OutputRecord, alertDoc: Record<string, unknown> | null): void => {
+      this.emit(r);
+      if (alertDoc !== null) for (const l of this.alertListeners) l(alertDoc);
+    };
+    this.maker = enc !== null && opts.worker != null ? new EncryptionWorker(enc, receive, opts.worker, opts.onWorkerError) : inlineRecords(enc, receive);
+  }
 
-  readonly event = (e: TrackEvent): void => {
-    this.enc?.(e);
-    this.emit(recordFromEvent(e, eventToJson(e)));
-  };
+  readonly event = (e: TrackEvent): void => this.maker.event(e);
 
   /** A detection, encrypted like the events. */
-  readonly alert = (a: Alert, allowlisted: boolean): void => {
-    this.enc?.alert(a);
-    const doc = alertToEcs(a, allowlisted);
-    this.emit(recordFromDocument(doc, JSON.stringify(doc)));
-    for (const l of this.alertListeners) l(doc);
-  };
+  readonly alert = (a: Alert, allowlisted: boolean): void => this.maker.alert(a, allowlisted);
+
+  /** A finished ECS document (stats). */
+  readonly document = (doc: Record<string, unknown>): void => this.maker.document(doc);
+
+  /** Resolves once everything written so far has reached the sink. */
+  flush(): Promise<void> {
+    return this.maker.flush();
+  }
+
+  /** flush(), then stop the worker thread if there is one. */
+  close(): Promise<void> {
+    return this.maker.close();
+  }
 
   /** Also hands each finished alert document to `listener` (webhook and exec hooks). */
   onAlert(listener: (doc: Record<string, unknown>) => void): void {
@@ -48,10 +70,4 @@ export class EventWriter {
     this.sink(r);
     for (let i = 0; i < this.recordListeners.length; i++) this.recordListeners[i]!(r);
   }
-
-  /** A finished ECS document (stats). */
-  readonly document = (doc: Record<string, unknown>): void => {
-    const d = this.enc !== null ? this.enc.statsDocument(doc) : doc;
-    this.emit(recordFromDocument(d, JSON.stringify(d)));
-  };
 }

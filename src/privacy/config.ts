@@ -30,6 +30,15 @@ export interface PrivacyConfig {
   key: KeySource;
   /** Entries per cache of recent encryptions (per field kind). */
   cacheSize: number;
+  /** `worker`: encrypt on a worker thread (offload.ts); `inline`: on the packet thread. */
+  thread: EncryptThread;
+}
+
+export type EncryptThread = 'worker' | 'inline';
+
+export function parseThread(s: string): EncryptThread {
+  if (s === 'worker' || s === 'inline') return s;
+  throw new PrivacyConfigError(`privacy thread must be worker or inline, not "${s}"`);
 }
 
 export class PrivacyConfigError extends Error {
@@ -58,12 +67,12 @@ export function parseIpMode(s: string): IpMode {
   throw new PrivacyConfigError(`ip mode must be prefix or full, not "${s}"`);
 }
 
-const SECTION_KEYS = new Set(['encrypt', 'ipMode', 'keyFile', 'keyEnv', 'passphraseEnv', 'salt', 'scrypt', 'cacheSize']);
+const SECTION_KEYS = new Set(['encrypt', 'ipMode', 'keyFile', 'keyEnv', 'passphraseEnv', 'salt', 'scrypt', 'cacheSize', 'thread']);
 const SECRET_KEYS = new Set(['key', 'master_key', 'passphrase', 'secret', 'password']);
 
 /** The `privacy` section of the configuration file (a parsed YAML/JSON object), validated. */
 export function parsePrivacyConfig(section: unknown): PrivacyConfig {
-  const cfg: PrivacyConfig = { groups: [], ipMode: 'prefix', key: emptyKeySource(), cacheSize: DEFAULT_CACHE_SIZE };
+  const cfg: PrivacyConfig = { groups: [], ipMode: 'prefix', key: emptyKeySource(), cacheSize: DEFAULT_CACHE_SIZE, thread: 'worker' };
   if (section === undefined || section === null) return cfg;
   if (typeof section !== 'object' || Array.isArray(section)) throw new PrivacyConfigError('privacy: expected a mapping');
   const o = section as Record<string, unknown>;
@@ -100,6 +109,7 @@ export function parsePrivacyConfig(section: unknown): PrivacyConfig {
     if (typeof o.cacheSize !== 'number' || !Number.isInteger(o.cacheSize) || o.cacheSize < 16) throw new PrivacyConfigError('privacy.cacheSize: expected an integer ≥ 16');
     cfg.cacheSize = o.cacheSize;
   }
+  if (o.thread !== undefined) cfg.thread = parseThread(String(o.thread));
   checkKeySource(cfg.key, cfg.groups.length > 0);
   return cfg;
 }
@@ -139,5 +149,6 @@ export function describePrivacyConfig(cfg: PrivacyConfig): Record<string, unknow
     salt: cfg.key.salt === null ? null : '(set)',
     scrypt: cfg.key.scrypt,
     cacheSize: cfg.cacheSize,
+    thread: cfg.thread,
   };
 }

@@ -44,6 +44,15 @@ export class MasterKey {
     return Buffer.from(hkdfSync('sha256', this.#bytes, HKDF_SALT, 'sipsentry/' + purpose, length));
   }
 
+  /**
+   * The key for the encryption worker thread of this process (structured-clone data, never
+   * written anywhere): the worker builds the same MasterKey from it without reading the sources
+   * (or running scrypt) again.
+   */
+  forWorker(): { bytes: Uint8Array; origin: string } {
+    return { bytes: Uint8Array.from(this.#bytes), origin: this.origin };
+  }
+
   toJSON(): { id: string; origin: string } {
     return { id: this.id, origin: this.origin };
   }

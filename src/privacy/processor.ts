@@ -22,6 +22,8 @@ export interface Encryptor {
   readonly scheme: string;
   readonly keyId: string;
   readonly groups: readonly Group[];
+  /** What it was made from: an encryption worker thread makes its own equal encryptor from these. */
+  readonly options: EncryptorOptions;
   /** The field ciphers, for other outputs that show the same values (API, stats, rate keys). */
   readonly ciphers: FieldCiphers;
   /** A counters snapshot with names that embed message content (extension methods) encrypted. */
@@ -230,7 +232,7 @@ export function createEncryptor(opts: EncryptorOptions): Encryptor {
     }),
   });
 
-  return Object.assign(encrypt, { scheme, keyId: opts.key.id, groups: [...opts.groups], ciphers: c, counters, alert, statsDocument, summaryLists });
+  return Object.assign(encrypt, { scheme, keyId: opts.key.id, groups: [...opts.groups], options: { ...opts }, ciphers: c, counters, alert, statsDocument, summaryLists });
 }
 
 /** The encryptor a configuration asks for (keys loaded from its sources), or null when no group is on. */

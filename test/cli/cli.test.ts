@@ -94,3 +94,23 @@ test('replay --stats counts frames and bytes per link type and packets per trans
   assert.equal(stats['decode.packets.udp'], 10);
   assert.equal(stats['sip.messages'], 10);
 });
+
+test('replay --encrypt: the worker thread (default) and inline encryption write the same output', () => {
+  const capture = join(REPO_ROOT, 'lab', 'captures', 'attack.pcap');
+  const env = { ...process.env, SIPSENTRY_TEST_KEY: '5'.repeat(64) };
+  const replay = (extra: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, 'replay', '--encrypt', 'all', '--key-env', 'SIPSENTRY_TEST_KEY', '--stats', capture, ...extra], { env, encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const worker = replay([]);
+  assert.equal(worker.code, 0, worker.err);
+  const docs = worker.out.trim().split('\n').map((l) => JSON.parse(l));
+  // Events, detector alerts and the final stats document all came back from the worker.
+  assert.ok(docs.some((d) => d.event.kind === 'alert'));
+  assert.ok(docs.every((d) => typeof d.sip?.key_id === 'string' || d.event.kind === 'alert'));
+  assert.equal(docs.at(-1).event.action, 'stats');
+  assert.deepEqual(replay(['--encrypt-thread', 'inline']), worker);
+  const bad = replay(['--encrypt-thread', 'elsewhere']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /worker or inline/);
+});

@@ -20,7 +20,8 @@ import type { TrackEvent } from '../src/track/track-event.js';
 import { DecodeChain, defaultDecodeOptions } from '../src/pipeline/decode-chain.js';
 import { LineSink } from '../src/pipeline/line-sink.js';
 import { defaultReplayOptions, replayFiles } from '../src/pipeline/replay.js';
-import { parseSipMessage } from '../src/sip/parse.js';
+import { eachSipMessage } from '../src/pipeline/sip-messages.js';
+import type { SipMessage } from '../src/sip/message.js';
 import { generateCapture } from './gen-capture.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -45,13 +46,15 @@ const results: Record<string, unknown> = { capture, bytes: statSync(capture).siz
 function decodeParseInMemory(chunks: Buffer[], withGetters: boolean): { msgs: number; seconds: number } {
   let msgs = 0;
   let sink = 0;
-  const onPayload = (p: SipPayload): void => {
-    if (p.kind !== 'sip') return;
-    const m = parseSipMessage(p.buf, p.start, p.end);
+  const counters = new Counters();
+  const onMessage = (_p: SipPayload, m: SipMessage): void => {
     msgs++;
     if (withGetters) sink += (m.callId?.length ?? 0) + (m.cseq?.num ?? 0) + (m.from?.tag?.length ?? 0) + (m.to?.tag?.length ?? 0) + (m.topVia?.branch?.length ?? 0);
   };
-  const chain = new DecodeChain(defaultDecodeOptions, new Counters(), onPayload);
+  const onPayload = (p: SipPayload): void => {
+    if (p.kind === 'sip') eachSipMessage(p, counters, onMessage);
+  };
+  const chain = new DecodeChain(defaultDecodeOptions, counters, onPayload);
   const parser = new CaptureParser('bench', chain.onFrame);
   const t = performance.now();
   for (const c of chunks) parser.push(c);
@@ -65,14 +68,16 @@ function decodeParseInMemory(chunks: Buffer[], withGetters: boolean): { msgs: nu
 async function decodeParse(): Promise<{ msgs: number; seconds: number }> {
   let msgs = 0;
   let sink = 0;
-  const onPayload = (p: SipPayload): void => {
-    if (p.kind !== 'sip') return;
-    const m = parseSipMessage(p.buf, p.start, p.end);
+  const counters = new Counters();
+  const onMessage = (_p: SipPayload, m: SipMessage): void => {
     msgs++;
     // The same output tshark is asked for below: every message's Call-ID.
     sink += m.callId?.length ?? 0;
   };
-  const chain = new DecodeChain(defaultDecodeOptions, new Counters(), onPayload);
+  const onPayload = (p: SipPayload): void => {
+    if (p.kind === 'sip') eachSipMessage(p, counters, onMessage);
+  };
+  const chain = new DecodeChain(defaultDecodeOptions, counters, onPayload);
   const t = performance.now();
   await readCapture(capture, chain.onFrame);
   chain.finish();

@@ -12,9 +12,9 @@ import type { TrackEvent } from '../track/track-event.js';
 import { defaultTrackOptions } from '../track/options.js';
 import { DecodeChain, defaultDecodeOptions } from '../pipeline/decode-chain.js';
 import { LineSink } from '../pipeline/line-sink.js';
+import { eachSipMessage } from '../pipeline/sip-messages.js';
 import { messageView } from '../pipeline/message-view.js';
 import { defaultReplayOptions, replayFiles, type FileResult } from '../pipeline/replay.js';
-import { parseSipMessage } from '../sip/parse.js';
 import { createLog } from '../base/log.js';
 import { spoolSchema } from '../outputs/delivery.js';
 import type { OutputKind } from '../outputs/output.js';
@@ -98,7 +98,7 @@ program
     const counters = new Counters();
     const onPayload = (p: SipPayload): void => {
       if (p.kind === 'sip') {
-        sink.write(JSON.stringify(messageView(p, parseSipMessage(p.buf, p.start, p.end))));
+        eachSipMessage(p, counters, (q, m) => sink.write(JSON.stringify(messageView(q, m))));
       } else if (opts.all) {
         sink.write(JSON.stringify(messageView(p, null)));
       }

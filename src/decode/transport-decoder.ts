@@ -46,7 +46,7 @@ export class TransportDecoder {
     this.portFlags = buildPortFlags(opts.sipPorts, opts.tlsPorts, opts.hepPorts);
     const emitter = new PayloadEmitter(onPayload);
     const streamBytes = new ByteBudget();
-    this.classifier = new DatagramClassifier(emitter, counters, maxMessageBytes);
+    this.classifier = new DatagramClassifier(emitter, counters);
     this.hep = new HepDecoder(this.classifier, this.interner, counters, maxMessageBytes, opts.hepAuthKey ?? null);
     this.sctp = new SctpDecoder(this.classifier, this.interner, counters, maxMessageBytes);
     const dispatcher = new StreamDispatcher(

@@ -1,12 +1,12 @@
 import { Counters } from '../base/counters.js';
 import { readCapture, type CaptureSummary } from '../capture/read-capture.js';
 import type { SipPayload } from '../decode/sip-payload.js';
-import { parseSipMessage } from '../sip/parse.js';
 import type { SipMessage } from '../sip/message.js';
 import { Tracker, type TrackSummary } from '../track/tracker.js';
 import { defaultTrackOptions, type TrackOptions } from '../track/options.js';
 import type { TrackEvent } from '../track/track-event.js';
 import { DecodeChain, defaultDecodeOptions, type DecodeOptions } from './decode-chain.js';
+import { eachSipMessage } from './sip-messages.js';
 
 export interface ReplayOptions {
   decode: DecodeOptions;
@@ -48,21 +48,22 @@ export type MessageInspector = (p: SipPayload, m: SipMessage) => void;
 
 /** The sip stage in front of the tracker: parse, count, and hand each payload to the tracker. */
 export function payloadHandler(counters: Counters, tracker: Tracker, inspect: MessageInspector | null = null): (p: SipPayload) => void {
+  const onMessage = (p: SipPayload, m: SipMessage): void => {
+    counters.inc('sip.messages');
+    if (m.error !== null) {
+      counters.inc('sip.parse_errors');
+      tracker.onParseError(p, m);
+    } else {
+      countMessage(counters, m);
+      if (inspect !== null) inspect(p, m);
+      tracker.onMessage(p, m);
+    }
+  };
   return (p) => {
     switch (p.kind) {
-      case 'sip': {
-        const m = parseSipMessage(p.buf, p.start, p.end);
-        counters.inc('sip.messages');
-        if (m.error !== null) {
-          counters.inc('sip.parse_errors');
-          tracker.onParseError(p, m);
-        } else {
-          countMessage(counters, m);
-          if (inspect !== null) inspect(p, m);
-          tracker.onMessage(p, m);
-        }
+      case 'sip':
+        eachSipMessage(p, counters, onMessage);
         break;
-      }
       case 'non-sip':
         counters.inc('sip.non_sip');
         tracker.onProbe(p);

@@ -301,7 +301,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
       log.info('SIGHUP: outputs reopened; no configuration file to reload');
       return;
     }
-    void reload(flags, probe, outputs, log);
+    void reload(flags, probe, outputs, log, blocklist, clockMs);
   });
   log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), honeypots: honeypots.length, outputs: outputs.names }, 'running');
   if (stay) {
@@ -313,8 +313,8 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   }
 }
 
-/** SIGHUP: exclusions and outputs follow the file again; inputs, tracker state and counters stay. */
-async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Log): Promise<void> {
+/** SIGHUP: exclusions, the configured allowlist and outputs follow the file again; inputs, tracker state and counters stay. */
+async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Log, blocklist: Blocklist | null, clockMs: () => number): Promise<void> {
   let cfg: RunConfig;
   try {
     cfg = load(flags);
@@ -323,13 +323,15 @@ async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Lo
     return;
   }
   probe.guard.setExcluded(cfg.events.exclude);
+  // An address wrongly blocked is released by adding it to the file's allowlist and sending SIGHUP.
+  blocklist?.setConfigured(cfg.blocklist.allow, cfg.blocklist.allowUsers, clockMs());
   try {
     await outputs.reload(outputSpecs(cfg));
   } catch (err) {
     log.error({ err: (err as Error).message }, 'SIGHUP: outputs not reloaded');
     return;
   }
-  log.info({ exclude: cfg.events.exclude, outputs: outputs.names }, 'configuration reloaded');
+  log.info({ exclude: cfg.events.exclude, allow: cfg.blocklist.allow.length, outputs: outputs.names }, 'configuration reloaded');
 }
 
 function summary(c: Counters): Record<string, number> {

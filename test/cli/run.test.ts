@@ -114,27 +114,38 @@ test('run: HEP over UDP and TCP with garbage and truncated packets; survives, st
   }
 });
 
-test('run: SIGHUP reloads event-type exclusions from the configuration file without losing state; the HTTP API changes them at runtime', { timeout: 60_000 }, async () => {
+test('run: SIGHUP reloads event-type exclusions and the allowlist from the configuration file without losing state; the HTTP API changes exclusions at runtime', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipsentry-run-'));
   try {
     const port = await freePort();
     const httpPort = await freePort();
     const out = join(dir, 'events.ndjson');
     const cfg = join(dir, 'sipsentry.yml');
-    const write = (exclude: string[]) =>
-      writeFileSync(cfg, `inputs:\n  hep:\n    - listen: 127.0.0.1:${port}\nevents:\n  exclude: [${exclude.join(', ')}]\noutputs:\n  ndjson: { path: ${out} }\nspool: { dir: ${join(dir, 'spool')} }\nhttp:\n  listen: 127.0.0.1:${httpPort}\n  token: test-token-0123456789\n`);
+    const write = (exclude: string[], allow: string[] = []) =>
+      writeFileSync(
+        cfg,
+        `inputs:\n  hep:\n    - listen: 127.0.0.1:${port}\nevents:\n  exclude: [${exclude.join(', ')}]\noutputs:\n  ndjson: { path: ${out} }\nspool: { dir: ${join(dir, 'spool')} }\n` +
+          `blocklist:\n  path: ${join(dir, 'blocklist.db')}\n  allow: [${allow.join(', ')}]\nhttp:\n  listen: 127.0.0.1:${httpPort}\n  token: test-token-0123456789\n`,
+      );
     write([]);
     const p = start(['--config', cfg]);
     await waitFor('HTTP API', () => p.stderr().includes('HTTP API listening'));
     const t = nowSec();
     await sendUdp(port, optionsPair(1, 'before-hup', t));
     await sleep(300);
-    write(['other-ok']);
+    const api = `http://127.0.0.1:${httpPort}`;
+    // A wrongly blocked address, released by the allowlist of the reloaded file.
+    const banned = await fetch(`${api}/api/v1/blocklist`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-token-0123456789' }, body: JSON.stringify({ ip: '192.0.2.77', reason: 'manual' }) });
+    assert.equal(banned.status, 201, await banned.text());
+    write(['other-ok'], ['192.0.2.0/24']);
     p.child.kill('SIGHUP');
     await waitFor('reload', () => p.stderr().includes('configuration reloaded'));
     await sendUdp(port, optionsPair(2, 'after-hup', t + 1));
     await sleep(300);
-    const api = `http://127.0.0.1:${httpPort}`;
+    const allow = (await (await fetch(`${api}/api/v1/allowlist`)).json()) as { allow: Array<{ cidr: string }> };
+    assert.deepEqual(allow.allow.map((e) => e.cidr), ['192.0.2.0/24']);
+    const listed = (await (await fetch(`${api}/api/v1/blocklist`)).json()) as { entries: unknown[] };
+    assert.deepEqual(listed.entries, []);
     assert.deepEqual(await (await fetch(`${api}/api/v1/exclusions`)).json(), { exclude: ['other-ok'] });
     // changes need the token
     const denied = await fetch(`${api}/api/v1/exclusions`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ exclude: [] }) });

@@ -331,3 +331,28 @@ test('allowed users', () => {
   assert.ok(!list.isAllowedUser('Monitoring'), 'SIP user parts compare case-sensitively');
   list.close();
 });
+
+test('the configured allowlist reloaded: new prefixes release what they cover, runtime entries stay, users replaced', () => {
+  const counters = new Counters();
+  const list = open({ allow: ['10.0.0.0/8'], allowUsers: ['monitoring'] }, counters);
+  const seen = recorder(list);
+  ban(list, '192.0.2.7', T0);
+  ban(list, '192.0.2.8', T0, 60); // expires before the reload
+  ban(list, '198.51.100.1', T0);
+  list.allow('203.0.113.0/24', 'added at runtime', T0);
+  seen.length = 0;
+  list.setConfigured(['192.0.2.0/24'], ['probe'], T0 + 120_000);
+  assert.deepEqual(seen.map((c) => [c.type, c.entry.ip, c.type === 'remove' ? c.why : null]), [
+    ['remove', '192.0.2.7', 'allowed'],
+    ['remove', '192.0.2.8', 'expired'],
+  ]);
+  assert.ok(list.check('198.51.100.1', T0 + 120_000) !== null);
+  assert.ok(list.isAllowed('192.0.2.200'));
+  assert.ok(!list.isAllowed('10.1.2.3'), 'the old configured prefix is gone');
+  assert.ok(list.isAllowed('203.0.113.9'), 'runtime entries stay');
+  assert.deepEqual(list.allowlist().map((e) => e.cidr).sort(), ['192.0.2.0/24', '203.0.113.0/24']);
+  assert.ok(list.isAllowedUser('probe') && !list.isAllowedUser('monitoring'));
+  assert.equal(ban(list, '192.0.2.9', T0 + 130_000), 'allowed');
+  assert.throws(() => list.setConfigured(['10.0.0.0/33'], [], T0), RangeError);
+  list.close();
+});

@@ -85,10 +85,10 @@ function checkTime(nowMs: number): void {
 export class Blocklist implements BlocklistApi {
   private readonly db: Database.Database;
   private readonly listeners = new Set<(c: BlockChange) => void>();
-  private readonly configAllow: Cidr[];
+  private configAllow: Cidr[];
   private readonly runtimeAllow = new Map<string, string>();
   private allowSet: CidrSet;
-  private readonly allowUsers: ReadonlySet<string>;
+  private allowUsers: ReadonlySet<string>;
   private lastSeq: number;
   private count: number;
   private readonly q: {
@@ -299,6 +299,20 @@ export class Blocklist implements BlocklistApi {
     this.q.allowRemove.run(key);
     this.allowSet = this.buildAllowSet();
     return true;
+  }
+
+  /**
+   * The configuration's allowlist again (SIGHUP): its prefixes and users replace the configured
+   * ones, entries added at runtime stay, and stored addresses the new prefixes cover are removed
+   * (listeners hear them go as `allowed`, so firewalls release them at once).
+   */
+  setConfigured(allow: readonly string[], allowUsers: readonly string[], nowMs: number): void {
+    const next = allow.map((c) => parseCidr(c));
+    checkTime(nowMs);
+    this.configAllow = next;
+    this.allowSet = this.buildAllowSet();
+    this.allowUsers = new Set(allowUsers);
+    this.purge(new CidrSet(next), nowMs, true);
   }
 
   isAllowedUser(user: string): boolean {

@@ -1,10 +1,11 @@
 /** Datagrams holding several SIP messages: split after parsing, each message its own payload. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { Counters } from '../../src/base/counters.js';
 import { TransportDecoder } from '../../src/decode/transport-decoder.js';
 import { eachSipMessage } from '../../src/pipeline/sip-messages.js';
-import { invite, ok200, options, udp } from '../decode/transport/builders.js';
+import { invite, ok200, options, options_, udp } from '../decode/transport/builders.js';
 
 interface Seen {
   text: string;
@@ -68,4 +69,24 @@ test('no split without Content-Length, or when the bytes after the body are no s
   assert.deepEqual(h.seen.map((s) => s.text), [noCl, trailing, short + invite('six')]);
   assert.equal(h.seen[2]!.error, 'sip.truncated_body');
   assert.equal(h.counters.get('decode.sip.datagram_split'), 0);
+});
+
+test('property: any run of framed messages in one datagram comes out message by message', () => {
+  const message = fc.oneof(
+    fc.nat(999).map((n) => invite(`inv-${n}`)),
+    fc.tuple(fc.nat(999), fc.string({ maxLength: 40 })).map(([n, body]) => invite(`body-${n}`, body.replace(/[^\x20-\x7e]/g, 'x') + '\r\n')),
+    fc.nat(999).map((n) => ok200(`ok-${n}`)),
+    fc.nat(999).map((n) => options_(n + 1)),
+  );
+  fc.assert(
+    fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), (msgs) => {
+      const h = harness();
+      h.feed(msgs.join(''));
+      assert.deepEqual(h.seen.map((x) => x.text), msgs);
+      // The OPTIONS sample lacks From and To: a message that fails parsing is still framed by its Content-Length.
+      assert.deepEqual(h.seen.map((x) => x.error), msgs.map((m) => (m.startsWith('OPTIONS') ? 'sip.missing_mandatory' : null)));
+      assert.equal(h.counters.get('decode.sip.datagram_split'), msgs.length - 1);
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -19,38 +19,30 @@ import { parseSipMessage } from '../sip/parse.js';
  * https://www.rfc-editor.org/rfc/rfc3261#section-18.3
  */
 export function eachSipMessage(p: SipPayload, counters: Counters, each: (p: SipPayload, m: SipMessage) => void): void {
-  const m = parseSipMessage(p.buf, p.start, p.end);
-  if (m.bodyEnd >= p.end || !nextMessageAt(p, m)) {
-    each(p, m);
-    return;
-  }
-  // Rare: parse each message again within its own bounds, so its view ends where it does.
   const start = p.start;
   const end = p.end;
   const skipped = p.skipped;
-  let next = m.bodyEnd;
-  for (;;) {
+  let m = parseSipMessage(p.buf, start, end);
+  while (m.bodyEnd < end && nextMessageAt(p.buf, m, end)) {
+    // Rare: the message is parsed again within its own bounds, so its view ends where it does.
+    const next = m.bodyEnd;
     p.end = next;
     each(p, parseSipMessage(p.buf, p.start, next));
     counters.inc('decode.sip.datagram_split');
     p.start = next;
     p.end = end;
     p.skipped = 0;
-    const rest = parseSipMessage(p.buf, next, end);
-    if (rest.bodyEnd >= end || !nextMessageAt(p, rest)) {
-      each(p, rest);
-      break;
-    }
-    next = rest.bodyEnd;
+    m = parseSipMessage(p.buf, next, end);
   }
+  each(p, m);
   p.start = start;
   p.end = end;
   p.skipped = skipped;
 }
 
 /** A Content-Length framed the message and a request or status line starts right after its body. */
-function nextMessageAt(p: SipPayload, m: SipMessage): boolean {
+function nextMessageAt(buf: Buffer, m: SipMessage, end: number): boolean {
   if (m.contentLength === null) return false;
-  const r = matchStartLine(p.buf, m.bodyEnd, p.end);
+  const r = matchStartLine(buf, m.bodyEnd, end);
   return r === StartLine.REQUEST || r === StartLine.RESPONSE;
 }

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Alert } from '../events/alert.js';
-import { recordFromDocument } from '../events/record.js';
 import type { TrackEvent } from '../track/track-event.js';
 import { EVENT_SLOTS, packAlert, packDocument, packEvent, packRecord, RECORD_SLOTS, Tag, unpackEvent, unpackRecord } from './event-pack.js';
 import type { Encryptor, EncryptorOptions } from './processor.js';
-import { alertDocument, documentRecord, eventRecord, type RecordMaker, type RecordReceiver } from './records.js';
+import { alertRecord, documentRecord, eventRecord, type RecordMaker, type RecordReceiver } from './records.js';
 
 /**
  * Field encryption on a second thread. Encrypting an event costs several times what the packet
@@ -52,8 +51,8 @@ export function finishBatch(enc: Encryptor, batch: readonly unknown[], out: unkn
         i += EVENT_SLOTS;
         break;
       case Tag.ALERT: {
-        const doc = alertDocument(enc, batch[i + 1] as Alert, batch[i + 2] as boolean);
-        packRecord(recordFromDocument(doc, JSON.stringify(doc)), doc, out);
+        const { record, doc } = alertRecord(enc, batch[i + 1] as Alert, batch[i + 2] as boolean);
+        packRecord(record, doc, out);
         i += 3;
         break;
       }

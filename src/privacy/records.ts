@@ -29,9 +29,11 @@ export function eventRecord(enc: Encryptor | null, e: TrackEvent): OutputRecord 
   return recordFromEvent(e, eventToJson(e));
 }
 
-export function alertDocument(enc: Encryptor | null, a: Alert, allowlisted: boolean): Record<string, unknown> {
+/** An alert's record and its document (hooks receive the document). */
+export function alertRecord(enc: Encryptor | null, a: Alert, allowlisted: boolean): { record: OutputRecord; doc: Record<string, unknown> } {
   enc?.alert(a);
-  return alertToEcs(a, allowlisted);
+  const doc = alertToEcs(a, allowlisted);
+  return { record: recordFromDocument(doc, JSON.stringify(doc)), doc };
 }
 
 export function documentRecord(enc: Encryptor | null, doc: Record<string, unknown>): OutputRecord {
@@ -44,8 +46,8 @@ export function inlineRecords(enc: Encryptor | null, receive: RecordReceiver): R
   return {
     event: (e) => receive(eventRecord(enc, e), null),
     alert: (a, allowlisted) => {
-      const doc = alertDocument(enc, a, allowlisted);
-      receive(recordFromDocument(doc, JSON.stringify(doc)), doc);
+      const { record, doc } = alertRecord(enc, a, allowlisted);
+      receive(record, doc);
     },
     document: (doc) => receive(documentRecord(enc, doc), null),
     flush: () => Promise.resolve(),

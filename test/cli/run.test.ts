@@ -129,7 +129,8 @@ test('run: SIGHUP reloads event-type exclusions and the allowlist from the confi
       );
     write([]);
     const p = start(['--config', cfg]);
-    await waitFor('HTTP API', () => p.stderr().includes('HTTP API listening'));
+    // The HTTP API starts before the inputs: wait for the HEP listener too, or the first packet can precede its bind.
+    await waitFor('HTTP API and HEP listener', () => p.stderr().includes('HTTP API listening') && p.stderr().includes('HEP listener started'));
     const t = nowSec();
     await sendUdp(port, optionsPair(1, 'before-hup', t));
     await sleep(300);

@@ -20,7 +20,7 @@ import { parseOutputFlag } from '../pipeline/output-kinds.js';
 import { Probe } from '../pipeline/probe.js';
 import { Blocklist } from '../guard/blocklist/blocklist.js';
 import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
-import { apibanKeys, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
+import { apibanKeys, guardConfig, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
 import { ApiPrivacy } from '../server/api-privacy.js';
 import { startHttpServer } from '../server/http-server.js';
 
@@ -313,7 +313,10 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   }
 }
 
-/** SIGHUP: exclusions, the configured allowlist and outputs follow the file again; inputs, tracker state and counters stay. */
+/**
+ * SIGHUP: exclusions, the stats interval, rate limits, detector settings, the configured allowlist and
+ * outputs follow the file again; inputs, tracker and detector state and counters stay.
+ */
 async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Log, blocklist: Blocklist | null, clockMs: () => number): Promise<void> {
   let cfg: RunConfig;
   try {
@@ -322,7 +325,14 @@ async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Lo
     log.error({ err: (err as Error).message }, 'SIGHUP: configuration not reloaded');
     return;
   }
-  probe.guard.setExcluded(cfg.events.exclude);
+  let restart: string[];
+  try {
+    restart = probe.guard.reconfigure(guardConfig(cfg));
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'SIGHUP: configuration not reloaded');
+    return;
+  }
+  if (restart.length > 0) log.warn({ settings: restart }, 'SIGHUP: these changed settings apply after a restart; their old values stay');
   // An address wrongly blocked is released by adding it to the file's allowlist and sending SIGHUP.
   blocklist?.setConfigured(cfg.blocklist.allow, cfg.blocklist.allowUsers, clockMs());
   try {

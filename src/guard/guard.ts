@@ -42,6 +42,12 @@ export interface Guard {
   readonly exclude: Set<string>;
   /** Replaces the excluded set after checking every name. */
   setExcluded(types: readonly string[]): void;
+  /**
+   * Applies a new configuration (SIGHUP) keeping all state: exclusions, stats interval, rate limits
+   * and detector settings. Returns the changed settings that only a restart applies (they keep their
+   * old values). Throws, changing nothing, on settings that cannot work.
+   */
+  reconfigure(options: GuardConfig): string[];
   readonly rate: RateLimiter;
 }
 
@@ -51,7 +57,7 @@ export interface Guard {
  * `guard.events.generated.<type>` and once under exactly one of excluded / suppressed / emitted.
  */
 export function createGuard(options: GuardConfig, counters: Counters, hooks: GuardHooks = {}): Guard {
-  const opts = resolveGuardOptions(options);
+  let opts = resolveGuardOptions(options);
   const sources: Array<[string, () => Record<string, number>]> = [];
   const detection = opts.detect.enabled ? new Detection(opts.detect, counters, hooks.alert ?? (() => {}), hooks.blocklist ?? null) : null;
   if (detection !== null) sources.push(['', () => detection.gauges()]);
@@ -100,5 +106,16 @@ export function createGuard(options: GuardConfig, counters: Counters, hooks: Gua
     },
     gauges,
     setExcluded: (types) => exclude.replace(types),
+    reconfigure(next) {
+      const o = resolveGuardOptions(next);
+      const restart: string[] = [];
+      if (detection === null && o.detect.enabled) restart.push('detect.enabled');
+      else if (detection !== null) restart.push(...detection.reconfigure(o.detect));
+      exclude.replace(o.exclude);
+      restart.push(...rate.reconfigure(o.rate));
+      clock.setInterval(o.statsInterval);
+      opts = o;
+      return restart;
+    },
   };
 }

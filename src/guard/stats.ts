@@ -19,7 +19,13 @@ export class StatsClock {
   private startUs = -1;
   private nextUs = Infinity;
 
-  constructor(private readonly intervalS: number) {}
+  constructor(private intervalS: number) {}
+
+  /** A new interval (configuration reload): the current period ends at the new interval's next boundary. */
+  setInterval(intervalS: number): void {
+    this.intervalS = intervalS;
+    if (this.startUs >= 0) this.nextUs = this.boundaryAfter(this.startUs);
+  }
 
   due(nowUs: number): boolean {
     if (this.startUs < 0) this.begin(nowUs);

@@ -22,10 +22,10 @@ function sip(lines: string[]): Buffer {
 }
 
 /** An OPTIONS transaction (request and its 200) from 10.0.0.<host> with its own Call-ID: one other-ok. */
-function optionsPair(host: number, callId: string, tsSec: number, authKey?: string): Buffer[] {
+function optionsPair(host: number, callId: string, tsSec: number, authKey?: string, userAgent?: string): Buffer[] {
   const from = `10.0.0.${host}`;
   const common = [`Via: SIP/2.0/UDP ${from}:5060;branch=z9hG4bK-${callId}`, `From: <sip:ping@${from}>;tag=f${host}`, `To: <sip:srv@10.0.0.1>`, `Call-ID: ${callId}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0'];
-  const req = sip(['OPTIONS sip:srv@10.0.0.1 SIP/2.0', ...common]);
+  const req = sip(['OPTIONS sip:srv@10.0.0.1 SIP/2.0', ...common.slice(0, 5), ...(userAgent === undefined ? [] : [`User-Agent: ${userAgent}`]), common[5]!]);
   const res = sip(['SIP/2.0 200 OK', ...common.slice(0, 2), 'To: <sip:srv@10.0.0.1>;tag=t1', ...common.slice(3)]);
   const base = { protocol: 17, captureId: 7, ...(authKey === undefined ? {} : { authKey }) };
   return [
@@ -114,34 +114,37 @@ test('run: HEP over UDP and TCP with garbage and truncated packets; survives, st
   }
 });
 
-test('run: SIGHUP reloads event-type exclusions and the allowlist from the configuration file without losing state; the HTTP API changes exclusions at runtime', { timeout: 60_000 }, async () => {
+test('run: SIGHUP reloads event-type exclusions, detector settings and the allowlist from the configuration file without losing state, warns about settings that need a restart; the HTTP API changes exclusions at runtime', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipsentry-run-'));
   try {
     const port = await freePort();
     const httpPort = await freePort();
     const out = join(dir, 'events.ndjson');
     const cfg = join(dir, 'sipsentry.yml');
-    const write = (exclude: string[], allow: string[] = []) =>
+    const write = (exclude: string[], allow: string[] = [], detect = '') =>
       writeFileSync(
         cfg,
         `inputs:\n  hep:\n    - listen: 127.0.0.1:${port}\nevents:\n  exclude: [${exclude.join(', ')}]\noutputs:\n  ndjson: { path: ${out} }\nspool: { dir: ${join(dir, 'spool')} }\n` +
-          `blocklist:\n  path: ${join(dir, 'blocklist.db')}\n  allow: [${allow.join(', ')}]\nhttp:\n  listen: 127.0.0.1:${httpPort}\n  token: test-token-0123456789\n`,
+          `blocklist:\n  path: ${join(dir, 'blocklist.db')}\n  allow: [${allow.join(', ')}]\nhttp:\n  listen: 127.0.0.1:${httpPort}\n  token: test-token-0123456789\n${detect}`,
       );
     write([]);
     const p = start(['--config', cfg]);
     // The HTTP API starts before the inputs: wait for the HEP listener too, or the first packet can precede its bind.
     await waitFor('HTTP API and HEP listener', () => p.stderr().includes('HTTP API listening') && p.stderr().includes('HEP listener started'));
     const t = nowSec();
-    await sendUdp(port, optionsPair(1, 'before-hup', t));
+    // A prober no signature knows yet: no alert before the reload.
+    await sendUdp(port, optionsPair(1, 'before-hup', t, undefined, 'acme-prober 2.1'));
     await sleep(300);
     const api = `http://127.0.0.1:${httpPort}`;
     // A wrongly blocked address, released by the allowlist of the reloaded file.
     const banned = await fetch(`${api}/api/v1/blocklist`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-token-0123456789' }, body: JSON.stringify({ ip: '192.0.2.77', reason: 'manual' }) });
     assert.equal(banned.status, 201, await banned.text());
-    write(['other-ok'], ['192.0.2.0/24']);
+    // The operator adds its signature (review only) and asks for bigger detector tables (a restart setting).
+    write(['other-ok'], ['192.0.2.0/24'], 'detect:\n  maxSources: 1000\n  scanner:\n    userAgents: [{ match: acme-prober, tool: acme, severity: medium }]\n');
     p.child.kill('SIGHUP');
     await waitFor('reload', () => p.stderr().includes('configuration reloaded'));
-    await sendUdp(port, optionsPair(2, 'after-hup', t + 1));
+    assert.match(p.stderr(), /"settings":\["detect\.maxSources"\],"msg":"SIGHUP: these changed settings apply after a restart/);
+    await sendUdp(port, optionsPair(2, 'after-hup', t + 1, undefined, 'acme-prober 2.1'));
     await sleep(300);
     const allow = (await (await fetch(`${api}/api/v1/allowlist`)).json()) as { allow: Array<{ cidr: string }> };
     assert.deepEqual(allow.allow.map((e) => e.cidr), ['192.0.2.0/24']);
@@ -162,8 +165,12 @@ test('run: SIGHUP reloads event-type exclusions and the allowlist from the confi
     assert.match(metrics, /sipsentry_process_resident_memory_bytes/);
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);
-    const events = docs(out).filter((d) => d.event.kind === 'event');
+    const all = docs(out);
+    const events = all.filter((d) => d.event.kind === 'event');
     assert.deepEqual(events.map((d) => d.sip.call_id), ['before-hup', 'after-api']);
+    // The new signature holds from the reload on, for the prober at 10.0.0.2 only.
+    const alerts = all.filter((d) => d.event.kind === 'alert');
+    assert.deepEqual(alerts.map((d) => [d.rule.name, d.source.ip]), [['scanner-user-agent', '10.0.0.2']]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -316,3 +316,45 @@ test('bad detector configuration is refused with the key', () => {
   assert.throws(() => detectSchema.parse({ scanner: { bogus: 1 } }), /bogus/);
   assert.throws(() => detectSchema.parse({ tollFraud: { homeCountryCodes: ['abc'] } }), /homeCountryCodes/);
 });
+
+test('reconfigure keeps detector state: a lowered threshold alerts on counts already gathered, a new signature matches, a changed window restarts its counts; maxSources and unreadable range files are refused', () => {
+  const b = new Bench({ scanner: { fingerprint: false }, tollFraud: { enabled: false } });
+  for (let i = 0; i < 20; i++) b.send(i, '203.0.113.50:5060', '10.0.0.10:5060', phoneReq('INVITE', String(500 + i), { ua: 'PBX' }));
+  b.send(20, '198.51.100.60:5060', '10.0.0.10:5060', phoneReq('OPTIONS', '100', { ua: 'acme-prober 1.0' }));
+  for (let i = 0; i < 15; i++) b.send(i, '203.0.113.52:5060', '10.0.0.10:5060', phoneReq('INVITE', String(800 + i), { ua: 'PBX' }));
+  for (let i = 0; i < 4; i++) b.event(30 + i, 'auth-failed', '203.0.113.30:5060', { user: '1030' });
+  assert.deepEqual(b.names(), []);
+  const restart = b.d.reconfigure(detectSchema.parse({
+    maxSources: 10, // sizes the tables: needs a restart
+    scanner: { fingerprint: false, userAgents: [{ match: 'acme-prober', tool: 'acme' }] },
+    tollFraud: { enabled: false },
+    flood: { invite: { count: 21 } },
+    passwordGuessing: { perSource: { count: 5, window: 360 } },
+  }));
+  assert.deepEqual(restart, ['detect.maxSources']);
+  // The 21st INVITE within the minute: the 20 counted before the reload still count.
+  b.send(21, '203.0.113.50:5060', '10.0.0.10:5060', phoneReq('INVITE', '521', { ua: 'PBX' }));
+  b.send(22, '198.51.100.60:5060', '10.0.0.10:5060', phoneReq('OPTIONS', '101', { ua: 'acme-prober 1.0' }));
+  b.event(34, 'auth-failed', '203.0.113.30:5060', { user: '1030' });
+  assert.deepEqual(b.names(), ['flood-invite 203.0.113.50', 'scanner-user-agent 198.51.100.60', 'auth-guessing-source 203.0.113.30']);
+  assert.equal(b.alerts[0]!.a.evidence.limit, 21);
+  assert.equal(b.alerts[1]!.a.evidence.tool, 'acme');
+  // The default signatures are gone with the list that replaced them.
+  b.send(23, '198.51.100.61:5060', '10.0.0.10:5060', phoneReq('OPTIONS', '102', { ua: 'friendly-scanner' }));
+  assert.equal(b.alerts.length, 3);
+
+  // A new INVITE window: counts start afresh. .52 sent 15 before; kept, they would alert at its 7th INVITE now.
+  const flood30 = { scanner: { fingerprint: false }, tollFraud: { enabled: false }, flood: { invite: { count: 22, window: 30 } } };
+  b.d.reconfigure(detectSchema.parse(flood30));
+  for (let i = 0; i < 21; i++) b.send(24 + i * 0.1, '203.0.113.52:5060', '10.0.0.10:5060', phoneReq('INVITE', String(600 + i), { ua: 'PBX' }));
+  assert.equal(b.alerts.length, 3);
+  b.send(27, '203.0.113.52:5060', '10.0.0.10:5060', phoneReq('INVITE', '700', { ua: 'PBX' }));
+  assert.equal(b.alerts.length, 4);
+  assert.deepEqual([b.alerts[3]!.a.sourceIp, b.alerts[3]!.a.evidence.window_s], ['203.0.113.52', 30]);
+
+  // A reload whose range file cannot be read changes nothing: one INVITE still does not alert.
+  const missing = join(tmpdir(), 'no-such-range-file.csv');
+  assert.throws(() => b.d.reconfigure(detectSchema.parse({ ...flood30, flood: { invite: { count: 1 } }, tollFraud: { geo: { countryFile: missing } } })), /no-such-range-file/);
+  b.send(28, '203.0.113.53:5060', '10.0.0.10:5060', phoneReq('INVITE', '701', { ua: 'PBX' }));
+  assert.equal(b.alerts.length, 4);
+});

@@ -283,3 +283,45 @@ test('random traffic: every occurrence is accounted for per key, whatever the ta
     { numRuns: 200, seed: 7 },
   );
 });
+
+test('reconfigure: new limits apply at once and re-time open episodes; window lengths and maxKeys need a restart', () => {
+  const { rl, counters } = limiter();
+  for (let i = 0; i < 1000; i++) rl.run(ev('auth-failed', T0 + i));
+  assert.equal(counters.get('guard.rate.episodes'), 1);
+  const tenfold = defaultRateOptions.windows.map((w) => ({ seconds: w.seconds, limit: w.limit * 10 }));
+  assert.deepEqual(rl.reconfigure({ ...defaultRateOptions, windows: tenfold }), []);
+  // Calm under the new limits once the per-second window falls below 100 (half of 200): after ln(10) s,
+  // not after the 60·ln(1000/120) s the old minute limit needed.
+  const calm = rl.tick(T0 + 3 * S);
+  assert.equal(calm.length, 1);
+  assert.equal(rateOf(calm[0]!)!.state, 'calm');
+  assert.equal(rateOf(calm[0]!)!.windowS, 1);
+  const expected = T0 + 999 + S * Math.log(10);
+  assert.ok(Math.abs(calm[0]!.tsUs - expected) < 1000, `calm at ${calm[0]!.tsUs - T0} µs`);
+  // 150 within a millisecond from another source: under the new per-second limit, all pass plainly.
+  let plain = 0;
+  for (let i = 0; i < 150; i++) if (rateOf(rl.run(ev('auth-failed', T0 + 4 * S + i, '198.51.100.8'))!) === null) plain++;
+  assert.equal(plain, 150);
+  // Shape changes keep the old values and are named.
+  assert.deepEqual(rl.reconfigure({ ...defaultRateOptions, windows: [{ seconds: 10, limit: 5 }], maxKeys: 10 }), ['rate.windows (lengths)', 'rate.maxKeys']);
+  // The old windows and limits stay: 150 in a millisecond still pass (a 10 s window limited to 5 would not let them).
+  plain = 0;
+  for (let i = 0; i < 150; i++) if (rateOf(rl.run(ev('auth-failed', T0 + 10 * S + i, '198.51.100.9'))!) === null) plain++;
+  assert.equal(plain, 150);
+});
+
+test('guard reconfigure: exclusions, stats interval and rate limits follow; switching detection on needs a restart', () => {
+  const counters = new Counters();
+  const g = createGuard({ detect: { enabled: false }, statsInterval: 300 }, counters);
+  assert.equal(g.run(ev('other-ok', T0)) !== null, true);
+  assert.deepEqual(g.reconfigure({ detect: { enabled: true }, exclude: ['other-ok'], statsInterval: 60, rate: { enabled: false } }), ['detect.enabled']);
+  assert.equal(g.run(ev('other-ok', T0 + S)), null);
+  // Rate limiting off: a burst passes whole.
+  let passed = 0;
+  for (let i = 0; i < 100; i++) if (g.run(ev('auth-failed', T0 + 2 * S + i)) !== null) passed++;
+  assert.equal(passed, 100);
+  assert.equal(g.dueStats(T0 + 30 * S), null);
+  assert.notEqual(g.dueStats(T0 + 61 * S), null, 'the new 60 s interval');
+  assert.throws(() => g.reconfigure({ exclude: ['no-such-type'] }), /no-such-type/);
+  assert.equal(g.run(ev('other-ok', T0 + 62 * S)), null, 'a refused reload changes nothing');
+});

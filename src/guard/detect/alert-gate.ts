@@ -23,12 +23,18 @@ export class AlertGate {
   dropped = 0;
 
   constructor(
-    private readonly realertUs: number,
-    private readonly maxPerSecond: number,
+    private realertUs: number,
+    private maxPerSecond: number,
     maxKeys: number,
   ) {
     this.map = new CappedMap(maxKeys);
     this.sweeper = new MapSweeper(this.map);
+  }
+
+  /** New re-alert interval and per-second budget (configuration reload); remembered keys stay. */
+  configure(realertUs: number, maxPerSecond: number): void {
+    this.realertUs = realertUs;
+    this.maxPerSecond = maxPerSecond;
   }
 
   /** Whether to alert now; on 'alert' `occurrence` says which one this is. */

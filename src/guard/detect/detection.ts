@@ -65,22 +65,22 @@ export class Detection {
   private readonly users: CappedMap<string, UserState>;
   private readonly userSweeper: MapSweeper<string, UserState>;
   private readonly gate: AlertGate;
-  private readonly ua: UserAgentMatcher;
+  private ua: UserAgentMatcher;
   private readonly pendingEnum = new Set<SourceState>();
   /** Call-ID → (source, user) of established calls, for parallel-call counts. */
   private readonly openCalls = new Map<string, { ip: string; user: string | null }>();
   private readonly registeredUsers = new Set<string>();
-  private readonly surges: { REGISTER: Surge; INVITE: Surge };
-  private readonly country: RangeTable | null;
-  private readonly asn: RangeTable | null;
+  private surges: { REGISTER: Surge; INVITE: Surge };
+  private country: RangeTable | null;
+  private asn: RangeTable | null;
   private readonly maxUsers: number;
   private firstUs = -1;
   private nextExpireUs = 0;
   private nextTickUs = 0;
-  private readonly intlPrefixes: string[];
+  private intlPrefixes: string[];
 
   constructor(
-    private readonly o: DetectOptions,
+    private o: DetectOptions,
     private readonly counters: Counters,
     private readonly sink: AlertSink,
     private readonly blocklist: BlocklistApi | null = null,
@@ -96,6 +96,49 @@ export class Detection {
     this.country = o.tollFraud.geo.countryFile !== null ? RangeTable.load(o.tollFraud.geo.countryFile) : null;
     this.asn = o.tollFraud.geo.asnFile !== null ? RangeTable.load(o.tollFraud.geo.asnFile) : null;
     this.intlPrefixes = o.tollFraud.internationalPrefixes;
+  }
+
+  /**
+   * New settings without losing state (configuration reload): thresholds, windows, signatures and
+   * switches apply from the next message on; range files are read again (an updated database is
+   * picked up). State whose shape a setting fixed starts afresh: a source's flood count when its
+   * window changed, failure rings when their length changed, the surge baselines when the surge
+   * window changed. `maxSources` sizes the tables: a change keeps the old value and is returned (a
+   * restart applies it). Throws, changing nothing, when a range file cannot be read.
+   */
+  reconfigure(next: DetectOptions): string[] {
+    const old = this.o;
+    const geo = next.tollFraud.geo;
+    const country = geo.countryFile !== null ? RangeTable.load(geo.countryFile) : null;
+    const asn = geo.asnFile !== null ? RangeTable.load(geo.asnFile) : null;
+    const restart: string[] = [];
+    if (next.maxSources !== old.maxSources) restart.push('detect.maxSources');
+    this.o = { ...next, maxSources: old.maxSources };
+    this.country = country;
+    this.asn = asn;
+    this.sources.idleUs = next.idleTimeout * S;
+    this.gate.configure(next.realert * S, next.maxAlertsPerSecond);
+    this.ua = new UserAgentMatcher(next.scanner.userAgents);
+    this.intlPrefixes = next.tollFraud.internationalPrefixes;
+    if (next.flood.surge.window !== old.flood.surge.window) {
+      const w = next.flood.surge.window;
+      this.surges = { REGISTER: new Surge(w), INVITE: new Surge(w) };
+    }
+    const f = next.flood;
+    const of = old.flood;
+    const ring = (t: DetectOptions['passwordGuessing']): number => Math.max(t.perSource.count, t.successAfter);
+    const newRing = ring(next.passwordGuessing) !== ring(old.passwordGuessing);
+    for (const src of this.sources.values()) {
+      if (f.any.window !== of.any.window) src.any = null;
+      if (f.invite.window !== of.invite.window) src.invite = null;
+      if (f.register.window !== of.register.window) src.register = null;
+      if (f.options.window !== of.options.window) src.options = null;
+      if (newRing) src.authFails = null;
+    }
+    if (next.passwordGuessing.perUser.count !== old.passwordGuessing.perUser.count) {
+      for (const u of this.users.values()) u.fails = null;
+    }
+    return restart;
   }
 
   gauges(): Record<string, number> {

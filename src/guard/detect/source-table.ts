@@ -56,7 +56,8 @@ export class SourceTable {
 
   constructor(
     max: number,
-    private readonly idleUs: number,
+    /** Sources unused this long are dropped (settable: configuration reload). */
+    public idleUs: number,
   ) {
     this.map = new CappedMap(max);
     this.sweeper = new MapSweeper(this.map);

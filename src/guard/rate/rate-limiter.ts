@@ -31,7 +31,7 @@ const SUMMARIES = name('guard.events.summaries.');
  */
 export class RateLimiter implements Processor {
   readonly name = 'rate';
-  private readonly o: RateOptions;
+  private o: RateOptions;
   private readonly table: KeyTable;
   private readonly heap = new CalmHeap();
   private readonly W: number;
@@ -40,7 +40,7 @@ export class RateLimiter implements Processor {
   private readonly limit: Float64Array;
   private readonly overAt: Float64Array;
   private readonly calmAt: Float64Array;
-  private readonly idleUs: number;
+  private idleUs: number;
   /** Summaries made inside run() (evictions), handed out by the next tick(). */
   private readonly pending: TrackEvent[] = [];
   nowUs = 0;
@@ -60,6 +60,38 @@ export class RateLimiter implements Processor {
     this.calmAt = this.limit.map((l) => l * opts.calmFraction);
     this.idleUs = opts.idleTimeout * 1e6;
     this.table = new KeyTable(this.W, opts.maxKeys, EventActions.length);
+  }
+
+  /**
+   * New settings without losing state (configuration reload): limits, report spacing, calm fraction,
+   * idle timeout and on/off take effect at once; open episodes are re-timed against the new calm
+   * thresholds. The windows' lengths and `maxKeys` shape the table: when they change, the old values
+   * stay and their names are returned (a restart applies them).
+   */
+  reconfigure(next: RateOptions): string[] {
+    const restart: string[] = [];
+    const sameWindows = next.windows.length === this.W && next.windows.every((w, i) => w.seconds === this.o.windows[i]!.seconds);
+    if (!sameWindows) restart.push('rate.windows (lengths)');
+    if (next.maxKeys !== this.o.maxKeys) restart.push('rate.maxKeys');
+    this.o = { ...next, windows: sameWindows ? next.windows : this.o.windows, maxKeys: this.o.maxKeys };
+    if (sameWindows) {
+      for (let w = 0; w < this.W; w++) {
+        const l = next.windows[w]!.limit;
+        this.limit[w] = l;
+        this.overAt[w] = l - 0.25;
+        this.calmAt[w] = l * next.calmFraction;
+      }
+    } else {
+      for (let w = 0; w < this.W; w++) this.calmAt[w] = this.limit[w]! * next.calmFraction;
+    }
+    this.idleUs = next.idleTimeout * 1e6;
+    // Open episodes: the calm time each was queued with followed the old thresholds.
+    const t = this.table;
+    for (let s = t.head[HOT]!; s >= 0; s = t.next[s]!) {
+      t.gen[s] = (t.gen[s]! + 1) >>> 0;
+      this.heap.push(this.calmTime(s), s, t.gen[s]!);
+    }
+    return restart;
   }
 
   /** Keys held, and how many are in an episode. */

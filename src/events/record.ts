@@ -28,17 +28,30 @@ export function documentId(json: string): string {
   return createHash('sha256').update(json).digest('base64url').slice(0, 22);
 }
 
+/**
+ * A record whose id is hashed on first use: the stores that key on it (Elasticsearch, SQLite,
+ * PostgreSQL, CEF) read it, a plain NDJSON or syslog stream never pays for the hash.
+ */
+class LazyIdRecord implements OutputRecord {
+  private _id: string | undefined = undefined;
+
+  constructor(
+    readonly json: string,
+    readonly tsMs: number,
+    readonly kind: string,
+    readonly action: string,
+    readonly clientIp: string | null,
+    readonly callId: string | null,
+    readonly user: string | null,
+  ) {}
+
+  get id(): string {
+    return (this._id ??= documentId(this.json));
+  }
+}
+
 export function recordFromEvent(e: TrackEvent, json: string): OutputRecord {
-  return {
-    json,
-    id: documentId(json),
-    tsMs: Math.floor(e.tsUs / 1000),
-    kind: 'event',
-    action: e.action,
-    clientIp: e.client?.ip ?? null,
-    callId: e.callId,
-    user: e.user ?? userOf(e.from),
-  };
+  return new LazyIdRecord(json, Math.floor(e.tsUs / 1000), 'event', e.action, e.client?.ip ?? null, e.callId, e.user ?? userOf(e.from));
 }
 
 function str(v: unknown): string | null {
@@ -61,16 +74,15 @@ function at(doc: Record<string, unknown>, path: string): unknown {
 export function recordFromDocument(doc: Record<string, unknown>, json = JSON.stringify(doc)): OutputRecord {
   const ts = Date.parse(String(doc['@timestamp'] ?? ''));
   const from = str(at(doc, 'sip.from'));
-  return {
+  return new LazyIdRecord(
     json,
-    id: documentId(json),
-    tsMs: Number.isFinite(ts) ? ts : 0,
-    kind: str(at(doc, 'event.kind')) ?? 'event',
-    action: str(at(doc, 'event.action')) ?? 'unknown',
-    clientIp: str(at(doc, 'client.ip')) ?? str(at(doc, 'source.ip')),
-    callId: str(at(doc, 'sip.call_id')),
-    user: str(at(doc, 'user.name')) ?? userOf(from),
-  };
+    Number.isFinite(ts) ? ts : 0,
+    str(at(doc, 'event.kind')) ?? 'event',
+    str(at(doc, 'event.action')) ?? 'unknown',
+    str(at(doc, 'client.ip')) ?? str(at(doc, 'source.ip')),
+    str(at(doc, 'sip.call_id')),
+    str(at(doc, 'user.name')) ?? userOf(from),
+  );
 }
 
 /** Parses a stored line back into its record (spool recovery, re-delivery). */

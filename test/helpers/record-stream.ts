@@ -49,3 +49,8 @@ export async function writeUntilAccepted(
     }
   }
 }
+
+/** The record's values as a plain object (records made here hash their id lazily; deepEqual compares prototypes too). */
+export function plainRecord(r: OutputRecord): OutputRecord {
+  return { json: r.json, id: r.id, tsMs: r.tsMs, kind: r.kind, action: r.action, clientIp: r.clientIp, callId: r.callId, user: r.user };
+}

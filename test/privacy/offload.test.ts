@@ -11,6 +11,7 @@ import { TrackEvent } from '../../src/track/track-event.js';
 import { authFailedSample, KEY_A } from './helpers.js';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { plainRecord } from '../helpers/record-stream.js';
 
 /** An event with every field away from its default, so a field the packing forgets shows. */
 function fullEvent(): TrackEvent {
@@ -69,7 +70,7 @@ interface Written {
 async function write(worker: boolean, opts: { batchSize?: number; maxInFlight?: number } = {}): Promise<Written> {
   const enc = createEncryptor({ groups: ['ips', 'uris', 'call_id', 'user', 'user_agent'], key: KEY_A });
   const out: Written = { records: [], alerts: [] };
-  const writer = new EventWriter(enc, (r) => out.records.push(r), { worker: worker ? opts : null });
+  const writer = new EventWriter(enc, (r) => out.records.push(plainRecord(r)), { worker: worker ? opts : null });
   writer.onAlert((doc) => out.alerts.push(doc));
   let n = 0;
   await replayFiles([join(REPO_ROOT, 'lab', 'captures', 'basic.pcap')], defaultReplayOptions, (e) => {

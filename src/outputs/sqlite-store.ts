@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { inNet, parseIpFilter } from './ip-filter.js';
 import type { OutputRecord } from '../events/record.js';
-import { EVENTS_SCHEMA_VERSION } from './sqlite.js';
+import { EVENTS_SCHEMA_VERSION } from './sqlite-db.js';
 
 /** Which events: every field is optional and they combine with AND. */
 export interface EventFilter {

@@ -31,7 +31,8 @@ function asRow(r: OutputRecord): Row {
 }
 
 test('sqlite options: defaults and the --output shorthand', () => {
-  assert.deepEqual(sqliteSchema.parse({}), { name: 'sqlite', path: 'sipsentry-events.db', maxAge: 30 * 86_400, maxBytes: 1024 ** 3, retentionInterval: 60 });
+  assert.deepEqual(sqliteSchema.parse({}), { name: 'sqlite', path: 'sipsentry-events.db', maxAge: 30 * 86_400, maxBytes: 1024 ** 3, retentionInterval: 60, thread: 'worker' });
+  assert.equal(sqliteSchema.safeParse({ thread: 'fibre' }).success, false);
   assert.deepEqual(sqliteOutput.fromTarget('/var/lib/sipsentry/events.db'), { path: '/var/lib/sipsentry/events.db' });
   assert.equal(sqliteSchema.parse({ maxBytes: '512MiB' }).maxBytes, 512 * 1024 * 1024);
   assert.equal(sqliteSchema.parse({ maxAge: '7d' }).maxAge, 7 * 86_400);
@@ -39,16 +40,16 @@ test('sqlite options: defaults and the --output shorthand', () => {
   assert.equal(sqliteSchema.safeParse({ path: 'x.db', vacuum: true }).success, false);
 });
 
-test('lab basic.pcap replayed through a Delivery lands in SQLite exactly, in order', async () => {
+test('lab basic.pcap replayed through a Delivery lands in SQLite exactly, in order, from the writer thread or inline', async () => {
   const records = await replayRecords([join(REPO_ROOT, 'lab/captures/basic.pcap')]);
   assert.ok(records.length > 20, `${records.length} records`);
   const dir = tempDir();
   const path = join(dir, 'db', 'events.db');
-  for (const memoryRecords of [10_000, 0]) {
+  for (const [memoryRecords, thread] of [[10_000, 'worker'], [0, 'worker'], [10_000, 'inline'], [0, 'inline']] as const) {
     // memoryRecords 0: every record goes through the disk spool and is rebuilt from its JSON line.
     const ctx = context();
-    const file = `${path}.${memoryRecords}`;
-    const d = new Delivery(new SqliteOutput(options(file), ctx), spoolSchema.parse({ dir: join(dir, 'spool'), memoryRecords, batchSize: 10 }), ctx);
+    const file = `${path}.${memoryRecords}.${thread}`;
+    const d = new Delivery(new SqliteOutput(options(file, { thread }), ctx), spoolSchema.parse({ dir: join(dir, `spool-${thread}`), memoryRecords, batchSize: 10 }), ctx);
     for (const r of records) d.push(r);
     await d.close();
     assert.deepEqual(rows(file), records.map(asRow));
@@ -75,12 +76,12 @@ test('a batch written twice (a retry, a resumed spool) is stored once', async ()
   db.close();
 });
 
-test('retention by age deletes what is older than maxAge before the newest event, oldest first', async () => {
+for (const thread of ['worker', 'inline'] as const) test(`retention by age deletes what is older than maxAge before the newest event, oldest first (${thread})`, async () => {
   const path = join(tempDir(), 'events.db');
   const newest = Date.UTC(2024, 4, 14);
   const ctx = context();
   // A replay of an old capture: wall clock far later than the events, which must survive.
-  const out = new SqliteOutput(options(path, { maxAge: 30 * 86_400 }), ctx, () => newest + 400 * DAY);
+  const out = new SqliteOutput(options(path, { maxAge: 30 * 86_400, thread }), ctx, () => newest + 400 * DAY);
   await out.open();
   const batch = range(0, 60).map((d) => rec(d, newest - (59 - d) * DAY));
   await out.write(batch);
@@ -91,7 +92,7 @@ test('retention by age deletes what is older than maxAge before the newest event
   await out.close();
 
   // An event from the future does not push the window forward: age counts from now then.
-  const again = new SqliteOutput(options(path, { maxAge: 10 * 86_400 }), context(), () => newest);
+  const again = new SqliteOutput(options(path, { maxAge: 10 * 86_400, thread }), context(), () => newest);
   await again.open(); // retention runs at open
   await again.write([rec(1000, newest + 365 * DAY)]);
   assert.equal((await again.enforceRetention()).byAge, 0);
@@ -127,4 +128,30 @@ test('retention by size deletes the oldest until the database is back under maxB
   // the cap in use, so each round keeps most of it, and later rounds reuse the freed space.
   for (const k of kept.slice(1)) assert.ok(k >= 600 && k <= 1100, `kept ${kept.join(', ')}`);
   await out.close();
+});
+
+test('the writer thread: a database it cannot open is reported by open(); after the thread dies, the retried batch starts a new one and lands once', async () => {
+  const dir = tempDir();
+  // A directory where the file should be: the thread reports SQLite's error, open() rejects.
+  const bad = new SqliteOutput(options(dir), context());
+  await assert.rejects(bad.open(), /directory|unable to open/i);
+  await bad.close();
+
+  const path = join(dir, 'events.db');
+  const ctx = context();
+  const out = new SqliteOutput(options(path), ctx);
+  await out.open();
+  await out.write(range(0, 10).map((i) => rec(i)));
+  const worker = (out as unknown as { worker: { terminate(): Promise<number> } }).worker;
+  // A batch in flight when the thread dies either landed or is rejected (the exit is reported to it).
+  const inflight = out.write(range(10, 20).map((i) => rec(i))).then(
+    () => 'stored',
+    (err: Error) => err.message,
+  );
+  await worker.terminate();
+  assert.match(await inflight, /^stored$|exited/);
+  // What a Delivery does next: the same batch again; ids make it land once.
+  await out.write(range(10, 20).map((i) => rec(i)));
+  await out.close();
+  assert.deepEqual(rows(path).map((r) => r.id), range(0, 20).map((i) => rec(i).id));
 });

@@ -7,7 +7,9 @@
  *    and records stay in memory;
  *  - `burst`: every record pushed in one synchronous loop, so the backlog goes through the disk spool.
  * Each line also gives the longest write() call and the longest event-loop stall seen meanwhile
- * (what packet processing would have waited). Run: node dist/bench/outputs/sqlite.bench.js
+ * (what packet processing would have waited). Every mode runs with the database on its writer
+ * thread (`thread: worker`, the default) and on this thread (`inline`).
+ * Run: node dist/bench/outputs/sqlite.bench.js
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,10 +84,10 @@ class TimedOutput implements Output {
 
 type Mode = 'direct' | 'paced' | 'burst';
 
-async function run(mode: Mode, recs: OutputRecord[], dir: string): Promise<string> {
+async function run(mode: Mode, thread: 'worker' | 'inline', recs: OutputRecord[], dir: string): Promise<string> {
   const counters = new Counters();
   const ctx = { counters, log: silentLog() };
-  const out = new TimedOutput(new SqliteOutput(sqliteSchema.parse({ path: join(dir, `${mode}.db`) }), ctx));
+  const out = new TimedOutput(new SqliteOutput(sqliteSchema.parse({ path: join(dir, `${mode}-${thread}.db`), thread }), ctx));
   const stall = monitorEventLoopDelay({ resolution: 5 });
   let peakSpooled = 0;
   const t0 = performance.now();
@@ -98,7 +100,7 @@ async function run(mode: Mode, recs: OutputRecord[], dir: string): Promise<strin
     }
     await out.close();
   } else {
-    const d = new Delivery(out, spoolSchema.parse({ dir: join(dir, `${mode}-spool`) }), ctx);
+    const d = new Delivery(out, spoolSchema.parse({ dir: join(dir, `${mode}-${thread}-spool`) }), ctx);
     const step = mode === 'paced' ? 500 : recs.length;
     for (let i = 0; i < recs.length; i += step) {
       for (let k = i; k < Math.min(recs.length, i + step); k++) d.push(recs[k]!);
@@ -116,7 +118,7 @@ async function run(mode: Mode, recs: OutputRecord[], dir: string): Promise<strin
   const seconds = (performance.now() - t0) / 1000;
   const rate = Math.round(recs.length / seconds).toLocaleString('en');
   const spooled = mode === 'direct' ? '' : `, peak ${peakSpooled.toLocaleString('en')} on disk`;
-  return `sqlite ${mode.padEnd(6)}: ${recs.length.toLocaleString('en')} events in ${seconds.toFixed(2)} s = ${rate} events/s (longest write() ${out.maxWriteMs.toFixed(1)} ms, longest loop stall ${(stall.max / 1e6).toFixed(1)} ms${spooled})`;
+  return `sqlite ${mode.padEnd(6)} ${thread.padEnd(6)}: ${recs.length.toLocaleString('en')} events in ${seconds.toFixed(2)} s = ${rate} events/s (longest write() ${out.maxWriteMs.toFixed(1)} ms, longest loop stall ${(stall.max / 1e6).toFixed(1)} ms${spooled})`;
 }
 
 export async function benchSqlite(): Promise<string[]> {
@@ -125,7 +127,9 @@ export async function benchSqlite(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sipsentry-bench-sqlite-'));
   try {
     const lines = [`node ${process.version}, ${Math.round(bytes)} B/document, WAL, synchronous=NORMAL, batches of 500`];
-    for (const mode of ['direct', 'paced', 'burst'] as const) lines.push(await run(mode, recs, dir));
+    for (const mode of ['direct', 'paced', 'burst'] as const) {
+      for (const thread of ['worker', 'inline'] as const) lines.push(await run(mode, thread, recs, dir));
+    }
     return lines;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -25,7 +25,8 @@ for (const file of walk(root)) {
     continue;
   }
   const src = readFileSync(file, 'utf8');
-  for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
+  // Static imports and exports, and dynamic import('…') of a module loaded on first use.
+  for (const m of src.matchAll(/(?:(?:import|export)\s[^'"]*?from\s+|import\(\s*)['"](\.[^'"]+)['"]/g)) {
     const target = resolve(dirname(file), m[1]);
     const to = stageOf(target);
     const toRank = ORDER.indexOf(to);

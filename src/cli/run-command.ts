@@ -22,7 +22,6 @@ import { Blocklist } from '../guard/blocklist/blocklist.js';
 import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
 import { apibanKeys, guardConfig, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
 import { ApiPrivacy } from '../server/api-privacy.js';
-import { startHttpServer } from '../server/http-server.js';
 
 interface RunFlags {
   config?: string;
@@ -202,6 +201,8 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
     try {
       const token = secret(cfg.http.token, cfg.http.tokenEnv, 'http.tokenEnv');
       const apiban = blocklist !== null && keys.length > 0 ? { keys, rate: { requests: cfg.apiban.requests, perS: cfg.apiban.per } } : null;
+      // Loaded only when the API is on: the web framework is a tenth of a second of start-up.
+      const { startHttpServer } = await import('../server/http-server.js');
       http = await startHttpServer({ host: cfg.http.listen.host, port: cfg.http.listen.port, token }, probe, () => outputs.gauges(), log, {
         ...(blocklist !== null ? { blocklist } : {}),
         apiban,

@@ -16,7 +16,6 @@
  * attempt are left out of its retry, so a rejection is counted once.
  */
 import { readFileSync } from 'node:fs';
-import { Client, errors } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import { indexTemplate } from '../events/fields.js';
 import { instanceName } from './option-types.js';
@@ -84,6 +83,27 @@ export interface SearchClient {
   /** `POST /<index>/_bulk` with this NDJSON body. */
   bulk(index: string, ndjson: string): Promise<SearchResponse>;
   close(): Promise<void>;
+}
+
+/**
+ * A client made on first use: the official clients take a fifth of a second to load, which every
+ * command would pay at start when only some configurations use them. A failed load is tried again
+ * on the next call (the delivery retries).
+ */
+export function lazyClient(make: () => Promise<SearchClient>): SearchClient {
+  let made: Promise<SearchClient> | null = null;
+  const get = (): Promise<SearchClient> =>
+    (made ??= make().catch((err: unknown) => {
+      made = null;
+      throw err;
+    }));
+  return {
+    request: async (method, path, body) => (await get()).request(method, path, body),
+    bulk: async (index, ndjson) => (await get()).bulk(index, ndjson),
+    close: async () => {
+      if (made !== null) await (await made).close();
+    },
+  };
 }
 
 interface BulkItemResult {
@@ -200,31 +220,36 @@ export function caOf(o: SearchOptions): Buffer | undefined {
 }
 
 function elasticClient(o: ElasticsearchOptions): SearchClient {
+  // Secrets and the CA file are read now: a configuration mistake shows at start, not at first use.
   const password = secret(o.password, o.passwordEnv, `output ${o.name}`);
   const apiKey = secret(o.apiKey, o.apiKeyEnv, `output ${o.name}`);
-  const client = new Client({
-    nodes: o.nodes,
-    auth: apiKey !== null ? { apiKey } : o.username !== null ? { username: o.username, password: password ?? '' } : undefined,
-    tls: { rejectUnauthorized: o.tlsRejectUnauthorized, ca: caOf(o) },
-    requestTimeout: o.requestTimeoutMs,
-    compression: o.compression,
-    // Retries belong to the delivery (back-off, spool); a failed node is marked dead and skipped next time.
-    maxRetries: 0,
+  const ca = caOf(o);
+  return lazyClient(async () => {
+    const { Client, errors } = await import('@elastic/elasticsearch');
+    const client = new Client({
+      nodes: o.nodes,
+      auth: apiKey !== null ? { apiKey } : o.username !== null ? { username: o.username, password: password ?? '' } : undefined,
+      tls: { rejectUnauthorized: o.tlsRejectUnauthorized, ca },
+      requestTimeout: o.requestTimeoutMs,
+      compression: o.compression,
+      // Retries belong to the delivery (back-off, spool); a failed node is marked dead and skipped next time.
+      maxRetries: 0,
+    });
+    const answer = async (call: Promise<{ statusCode: number | null; body: unknown }>): Promise<SearchResponse> => {
+      try {
+        const r = await call;
+        return { status: r.statusCode ?? 0, body: r.body };
+      } catch (err) {
+        if (err instanceof errors.ResponseError) return { status: err.statusCode ?? 0, body: err.body };
+        throw err;
+      }
+    };
+    return {
+      request: (method, path, body) => answer(client.transport.request({ method, path, body: body as Record<string, unknown> | undefined }, { meta: true })),
+      bulk: (index, ndjson) => answer(client.transport.request({ method: 'POST', path: `/${index}/_bulk`, bulkBody: ndjson }, { meta: true })),
+      close: () => client.close(),
+    };
   });
-  const answer = async (call: Promise<{ statusCode: number | null; body: unknown }>): Promise<SearchResponse> => {
-    try {
-      const r = await call;
-      return { status: r.statusCode ?? 0, body: r.body };
-    } catch (err) {
-      if (err instanceof errors.ResponseError) return { status: err.statusCode ?? 0, body: err.body };
-      throw err;
-    }
-  };
-  return {
-    request: (method, path, body) => answer(client.transport.request({ method, path, body: body as Record<string, unknown> | undefined }, { meta: true })),
-    bulk: (index, ndjson) => answer(client.transport.request({ method: 'POST', path: `/${index}/_bulk`, bulkBody: ndjson }, { meta: true })),
-    close: () => client.close(),
-  };
 }
 
 /** Node URLs of the command-line target: `http://host:9200` or several, comma-separated. */

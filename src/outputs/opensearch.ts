@@ -3,9 +3,8 @@
  * the OpenSearch client. Plain index by default (`dataStream: true` for a data stream, OpenSearch
  * ≥ 1.0); basic authentication only (OpenSearch has no API keys).
  */
-import { Client, errors } from '@opensearch-project/opensearch';
 import { z } from 'zod';
-import { basicAuthComplete, BulkOutput, caOf, nodesFromTarget, searchSchemaShape, type SearchClient, type SearchResponse } from './elastic.js';
+import { basicAuthComplete, BulkOutput, caOf, lazyClient, nodesFromTarget, searchSchemaShape, type SearchClient, type SearchResponse } from './elastic.js';
 import type { OutputKind } from './output.js';
 import { secret } from './secret.js';
 
@@ -17,30 +16,35 @@ export const opensearchSchema = z
 export type OpensearchOptions = z.output<typeof opensearchSchema>;
 
 function opensearchClient(o: OpensearchOptions): SearchClient {
+  // Read now, so that a configuration mistake shows at start; the client itself is loaded on first use.
   const password = secret(o.password, o.passwordEnv, `output ${o.name}`);
-  const client = new Client({
-    nodes: o.nodes,
-    auth: o.username !== null ? { username: o.username, password: password ?? '' } : undefined,
-    ssl: { rejectUnauthorized: o.tlsRejectUnauthorized, ca: caOf(o) },
-    requestTimeout: o.requestTimeoutMs,
-    compression: o.compression ? 'gzip' : undefined,
-    // Retries belong to the delivery (back-off, spool); a failed node is marked dead and skipped next time.
-    maxRetries: 0,
+  const ca = caOf(o);
+  return lazyClient(async () => {
+    const { Client, errors } = await import('@opensearch-project/opensearch');
+    const client = new Client({
+      nodes: o.nodes,
+      auth: o.username !== null ? { username: o.username, password: password ?? '' } : undefined,
+      ssl: { rejectUnauthorized: o.tlsRejectUnauthorized, ca },
+      requestTimeout: o.requestTimeoutMs,
+      compression: o.compression ? 'gzip' : undefined,
+      // Retries belong to the delivery (back-off, spool); a failed node is marked dead and skipped next time.
+      maxRetries: 0,
+    });
+    const answer = async (call: Promise<{ statusCode: number | null; body: unknown }>): Promise<SearchResponse> => {
+      try {
+        const r = await call;
+        return { status: r.statusCode ?? 0, body: r.body };
+      } catch (err) {
+        if (err instanceof errors.ResponseError) return { status: err.meta.statusCode ?? 0, body: err.meta.body };
+        throw err;
+      }
+    };
+    return {
+      request: (method, path, body) => answer(client.transport.request({ method, path, body: body as Record<string, unknown> | undefined })),
+      bulk: (index, ndjson) => answer(client.transport.request({ method: 'POST', path: `/${index}/_bulk`, bulkBody: ndjson })),
+      close: () => client.close(),
+    };
   });
-  const answer = async (call: Promise<{ statusCode: number | null; body: unknown }>): Promise<SearchResponse> => {
-    try {
-      const r = await call;
-      return { status: r.statusCode ?? 0, body: r.body };
-    } catch (err) {
-      if (err instanceof errors.ResponseError) return { status: err.meta.statusCode ?? 0, body: err.meta.body };
-      throw err;
-    }
-  };
-  return {
-    request: (method, path, body) => answer(client.transport.request({ method, path, body: body as Record<string, unknown> | undefined })),
-    bulk: (index, ndjson) => answer(client.transport.request({ method: 'POST', path: `/${index}/_bulk`, bulkBody: ndjson })),
-    close: () => client.close(),
-  };
 }
 
 export const opensearchOutput: OutputKind<typeof opensearchSchema> = {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { instanceName } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
@@ -191,7 +191,9 @@ class PostgresOutput implements Output {
   /** The connection, opening and migrating a new one when there is none (first use, or after a failure). */
   private async connection(): Promise<pg.Client> {
     if (this.client !== null) return this.client;
-    const client = new pg.Client(this.config);
+    // Loaded on first use: commands that write no PostgreSQL never pay for the driver.
+    const { default: driver } = await import('pg');
+    const client = new driver.Client(this.config);
     // An idle connection can die (server restart); without a listener that error would crash the process.
     client.on('error', (err) => {
       this.ctx.log.warn({ output: this.name, err: err.message }, 'PostgreSQL connection lost');

@@ -12,7 +12,7 @@ import { Counters } from '../../src/base/counters.js';
 import { silentLog } from '../../src/base/log.js';
 import { indexTemplate } from '../../src/events/fields.js';
 import { Delivery, spoolSchema } from '../../src/outputs/delivery.js';
-import { elasticsearchOutput, elasticsearchSchema } from '../../src/outputs/elastic.js';
+import { elasticsearchOutput, elasticsearchSchema, lazyClient, type SearchClient } from '../../src/outputs/elastic.js';
 import type { OutputKind } from '../../src/outputs/output.js';
 import { opensearchOutput, opensearchSchema } from '../../src/outputs/opensearch.js';
 import type { OutputRecord } from '../../src/events/record.js';
@@ -214,3 +214,33 @@ describe('search output options', () => {
   });
 });
 
+
+test('the search client is made on first use; a failed load is tried again by the next call; close before any use makes nothing', async () => {
+  let makes = 0;
+  let closed = 0;
+  const real: SearchClient = {
+    request: async (method, path) => ({ status: 200, body: { method, path } }),
+    bulk: async (index) => ({ status: 200, body: { index } }),
+    close: async () => {
+      closed++;
+    },
+  };
+  const c = lazyClient(async () => {
+    makes++;
+    if (makes === 1) throw new Error('cannot load the client');
+    return real;
+  });
+  assert.equal(makes, 0);
+  await assert.rejects(c.request('GET', '/'), /cannot load/);
+  assert.deepEqual(await c.request('GET', '/'), { status: 200, body: { method: 'GET', path: '/' } });
+  assert.deepEqual(await c.bulk('events', ''), { status: 200, body: { index: 'events' } });
+  assert.equal(makes, 2);
+  await c.close();
+  assert.equal(closed, 1);
+  const unused = lazyClient(async () => {
+    makes++;
+    return real;
+  });
+  await unused.close();
+  assert.equal(makes, 2);
+});

@@ -43,6 +43,8 @@ interface ValueRange {
   end: number;
 }
 const EMPTY = new TextSource(Buffer.alloc(0), '', 0);
+/** The index of a message without header lines; shared, never written (the parser assigns a new one). */
+const NO_HEADERS: number[] = [];
 const RANGE: ValueRange = { src: EMPTY, buf: EMPTY.buf, start: 0, end: 0 };
 
 export class SipMessage {
@@ -113,7 +115,7 @@ export class SipMessage {
     this.bodyEnd = end;
     this.headerCount = 0;
     this.leniencies = 0;
-    this._idx = [];
+    this._idx = NO_HEADERS;
     this._contentLength = -1;
     this._cseqNum = -1;
     this._cseqMethodStart = 0;

@@ -27,6 +27,8 @@ const MANDATORY = (1 << HeaderId.CallId) | (1 << HeaderId.CSeq) | (1 << HeaderId
 const SINGLE = MANDATORY;
 
 const EMPTY = Buffer.alloc(0);
+/** The header index of the message being parsed (see parseInto); sized once for MAX_HEADERS lines. */
+const SCRATCH: number[] = new Array<number>(MAX_HEADERS * ENTRY_SIZE).fill(0);
 
 function fail(m: SipMessage, code: string, reason: string, at: number): void {
   if (m.error === null) m.error = { code, reason, offset: at - m.start };
@@ -83,7 +85,9 @@ function parseInto(m: SipMessage): void {
   p = eol < end ? eol + 1 : end;
 
   // ---- header lines ----
-  const idx = m._idx;
+  // Entries go to a scratch list first, then into one array of the final size: growing each
+  // message's own array by push would allocate it three or four times over.
+  const idx = SCRATCH;
   let count = 0;
   /** Index base of the header a continuation line extends: -1 none yet, -2 a header that was dropped. */
   let last = -1;
@@ -161,10 +165,14 @@ function parseInto(m: SipMessage): void {
       else if (id === HeaderId.ContentLength) clEntry = last;
       seen |= bit;
     }
-    idx.push(id | ((nameEnd - nameStart) << NAME_LEN_SHIFT), nameStart - base, valueStart - base, ve - base);
+    idx[last] = id | ((nameEnd - nameStart) << NAME_LEN_SHIFT);
+    idx[last + 1] = nameStart - base;
+    idx[last + 2] = valueStart - base;
+    idx[last + 3] = ve - base;
     count++;
   }
   m.headerCount = count;
+  if (count > 0) m._idx = idx.slice(0, count * ENTRY_SIZE);
 
   // ---- per-header checks (values are final once continuation lines are folded in) ----
   if (clEntry >= 0) checkContentLength(m, clEntry, (repeated & (1 << HeaderId.ContentLength)) !== 0);

@@ -196,6 +196,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   // Live, blocklist TTLs run on the wall clock; from files only, on the packet clock like everything else.
   const clockMs = (): number => (live ? Date.now() : Math.floor(probe.tracker.nowUs / 1000));
   let http = null;
+  let ready = false;
   if (cfg.http.listen !== null) {
     const sqlite = specs.find((s) => s.kind.kind === 'sqlite');
     try {
@@ -208,6 +209,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
         apiban,
         now: clockMs,
         privacy: new ApiPrivacy(enc),
+        ready: () => ready,
         views: {
           storePath: sqlite !== undefined ? (sqlite.options as { path: string }).path : null,
           config: maskSecrets(cfg),
@@ -239,6 +241,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
     for (const c of captures) c.start();
     for (const l of listeners) await l.start();
     for (const h of honeypots) log.info({ listening: await h.start() }, 'honeypot answering');
+    ready = true;
   } catch (err) {
     for (const c of captures) c.stop();
     for (const l of listeners) await l.stop();

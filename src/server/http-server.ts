@@ -38,6 +38,8 @@ export interface HttpExtras {
   privacy?: ApiPrivacy;
   /** The operator views (events, live stream, calls, flows, dashboard) and the web UI. */
   views?: ViewOptions;
+  /** Whether the inputs are receiving (readiness); default: always. */
+  ready?: () => boolean;
 }
 
 export interface ViewOptions {
@@ -116,6 +118,10 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Readiness: the API starts before the inputs (its views watch files being read); a load
+  // balancer, an orchestrator or a test sending traffic waits for this instead.
+  const ready = extras.ready ?? (() => true);
+  app.get('/readyz', async (_req, reply) => (ready() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
   app.get('/metrics', async (_req, reply) => {
     const own = metricsText(probe.counters, { ...probe.guard.gauges(), ...gauges() });
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');

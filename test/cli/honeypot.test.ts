@@ -27,8 +27,9 @@ test('honeypot: answers sipsak and svmap as Asterisk, never lets svcrack in, ale
   const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
   try {
     const api = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`);
+    // Ready: the honeypot socket is bound (the API itself answers before that).
     for (let i = 0; i < 100; i++) {
-      if ((await api('/healthz').catch(() => null))?.ok) break;
+      if ((await api('/readyz').catch(() => null))?.ok) break;
       await sleep(100);
     }
     assert.equal((await api('/api/honeypot-test-key/check/127.0.0.1')).status, 404);

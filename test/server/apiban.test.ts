@@ -324,3 +324,20 @@ test('on loopback without a token: changes are refused with 403, APIBAN still se
     list.close();
   }
 });
+
+test('readiness: /readyz answers 503 until the inputs are receiving, then 200; /healthz answers all along', async () => {
+  let ready = false;
+  const app = await startHttpServer({ host: '127.0.0.1', port: 0, token: null }, {} as Probe, () => ({}), silentLog(), { ready: () => ready });
+  try {
+    const get = async (url: string) => {
+      const r = await app.inject({ method: 'GET', url });
+      return [r.statusCode, r.json()];
+    };
+    assert.deepEqual(await get('/readyz'), [503, { status: 'starting' }]);
+    assert.deepEqual(await get('/healthz'), [200, { status: 'ok' }]);
+    ready = true;
+    assert.deepEqual(await get('/readyz'), [200, { status: 'ready' }]);
+  } finally {
+    await app.close();
+  }
+});

@@ -85,6 +85,24 @@ export interface SearchClient {
   close(): Promise<void>;
 }
 
+/** What either client's transport resolves with. */
+export interface ClientResult {
+  statusCode: number | null;
+  body: unknown;
+}
+
+/** Status and body of a call; an HTTP error answer, which the clients throw, is a response too. */
+export async function answerOf(call: Promise<ClientResult>, httpError: (err: unknown) => SearchResponse | null): Promise<SearchResponse> {
+  try {
+    const r = await call;
+    return { status: r.statusCode ?? 0, body: r.body };
+  } catch (err) {
+    const r = httpError(err);
+    if (r !== null) return r;
+    throw err;
+  }
+}
+
 /**
  * A client made on first use: the official clients take a fifth of a second to load, which every
  * command would pay at start when only some configurations use them. A failed load is tried again
@@ -235,15 +253,8 @@ function elasticClient(o: ElasticsearchOptions): SearchClient {
       // Retries belong to the delivery (back-off, spool); a failed node is marked dead and skipped next time.
       maxRetries: 0,
     });
-    const answer = async (call: Promise<{ statusCode: number | null; body: unknown }>): Promise<SearchResponse> => {
-      try {
-        const r = await call;
-        return { status: r.statusCode ?? 0, body: r.body };
-      } catch (err) {
-        if (err instanceof errors.ResponseError) return { status: err.statusCode ?? 0, body: err.body };
-        throw err;
-      }
-    };
+    const answer = (call: Promise<ClientResult>): Promise<SearchResponse> =>
+      answerOf(call, (err) => (err instanceof errors.ResponseError ? { status: err.statusCode ?? 0, body: err.body } : null));
     return {
       request: (method, path, body) => answer(client.transport.request({ method, path, body: body as Record<string, unknown> | undefined }, { meta: true })),
       bulk: (index, ndjson) => answer(client.transport.request({ method: 'POST', path: `/${index}/_bulk`, bulkBody: ndjson }, { meta: true })),

@@ -4,7 +4,7 @@
  * ≥ 1.0); basic authentication only (OpenSearch has no API keys).
  */
 import { z } from 'zod';
-import { basicAuthComplete, BulkOutput, caOf, lazyClient, nodesFromTarget, searchSchemaShape, type SearchClient, type SearchResponse } from './elastic.js';
+import { answerOf, basicAuthComplete, BulkOutput, caOf, lazyClient, nodesFromTarget, searchSchemaShape, type ClientResult, type SearchClient, type SearchResponse } from './elastic.js';
 import type { OutputKind } from './output.js';
 import { secret } from './secret.js';
 
@@ -30,15 +30,8 @@ function opensearchClient(o: OpensearchOptions): SearchClient {
       // Retries belong to the delivery (back-off, spool); a failed node is marked dead and skipped next time.
       maxRetries: 0,
     });
-    const answer = async (call: Promise<{ statusCode: number | null; body: unknown }>): Promise<SearchResponse> => {
-      try {
-        const r = await call;
-        return { status: r.statusCode ?? 0, body: r.body };
-      } catch (err) {
-        if (err instanceof errors.ResponseError) return { status: err.meta.statusCode ?? 0, body: err.meta.body };
-        throw err;
-      }
-    };
+    const answer = (call: Promise<ClientResult>): Promise<SearchResponse> =>
+      answerOf(call, (err) => (err instanceof errors.ResponseError ? { status: err.meta.statusCode ?? 0, body: err.meta.body } : null));
     return {
       request: (method, path, body) => answer(client.transport.request({ method, path, body: body as Record<string, unknown> | undefined })),
       bulk: (index, ndjson) => answer(client.transport.request({ method: 'POST', path: `/${index}/_bulk`, bulkBody: ndjson })),

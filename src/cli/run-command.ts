@@ -13,8 +13,8 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OutputSet } from '../outputs/output-set.js';
 import { secret } from '../outputs/secret.js';
-import { parsePrivacyConfig } from '../privacy/config.js';
-import { encryptorFromConfig } from '../privacy/processor.js';
+import { parsePrivacyConfig, type PrivacyConfig } from '../privacy/config.js';
+import { encryptorFromConfig, type Encryptor } from '../privacy/processor.js';
 import { EventWriter } from '../pipeline/event-writer.js';
 import { parseOutputFlag } from '../pipeline/output-kinds.js';
 import { Probe } from '../pipeline/probe.js';
@@ -151,7 +151,7 @@ function usage(err: unknown): Error {
 
 async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit: boolean): Promise<void> {
   const counters = new Counters();
-  let enc;
+  let enc: Encryptor | null;
   let opts;
   let privacy;
   try {
@@ -183,6 +183,33 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
   });
   const probe = new Probe(opts, writer, counters, blocklist);
   probe.guard.addGauges('outputs', () => outputs.gauges());
+  const apiPrivacy = new ApiPrivacy(enc);
+  const started = privacy;
+  /**
+   * SIGHUP: a new key (the key file changed) rotates encryption from the next record on; the groups
+   * and modes shape every ciphertext and need a restart. Loading the key throws, before anything
+   * changed; `apply` then switches. `restart`: the changed settings only a restart applies.
+   */
+  const preparePrivacy = (next: PrivacyConfig): { restart: string[]; apply: () => void } => {
+    const restart: string[] = [];
+    if (next.groups.join(',') !== started.groups.join(',')) restart.push('privacy.encrypt');
+    if (next.ipMode !== started.ipMode) restart.push('privacy.ipMode');
+    if (next.cacheSize !== started.cacheSize) restart.push('privacy.cacheSize');
+    if (next.thread !== started.thread) restart.push('privacy.thread');
+    const current = enc;
+    if (restart.length > 0 || current === null) return { restart, apply: () => {} };
+    const rotated = encryptorFromConfig(next)!;
+    if (rotated.keyId === current.keyId) return { restart, apply: () => {} };
+    return {
+      restart,
+      apply: () => {
+        log.info({ from: current.keyId, to: rotated.keyId }, 'privacy: key rotated; records from now on use the new key');
+        writer.rekey(rotated);
+        apiPrivacy.rekey(rotated);
+        enc = rotated;
+      },
+    };
+  };
 
   const captures = liveOptions(cfg).map((o) => new LiveCapture(o, probe.onFrame, counters, log));
   const listeners = hepOptions(cfg).map((o) => new HepListener(o, probe.onHep, counters, log));
@@ -208,7 +235,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
         ...(blocklist !== null ? { blocklist } : {}),
         apiban,
         now: clockMs,
-        privacy: new ApiPrivacy(enc),
+        privacy: apiPrivacy,
         ready: () => ready,
         views: {
           storePath: sqlite !== undefined ? (sqlite.options as { path: string }).path : null,
@@ -305,7 +332,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
       log.info('SIGHUP: outputs reopened; no configuration file to reload');
       return;
     }
-    void reload(flags, probe, outputs, log, blocklist, clockMs);
+    void reload(flags, probe, outputs, log, blocklist, clockMs, preparePrivacy);
   });
   log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), honeypots: honeypots.length, outputs: outputs.names }, 'running');
   if (stay) {
@@ -321,7 +348,15 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
  * SIGHUP: exclusions, the stats interval, rate limits, detector settings, the configured allowlist and
  * outputs follow the file again; inputs, tracker and detector state and counters stay.
  */
-async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Log, blocklist: Blocklist | null, clockMs: () => number): Promise<void> {
+async function reload(
+  flags: RunFlags,
+  probe: Probe,
+  outputs: OutputSet,
+  log: Log,
+  blocklist: Blocklist | null,
+  clockMs: () => number,
+  preparePrivacy: (next: PrivacyConfig) => { restart: string[]; apply: () => void },
+): Promise<void> {
   let cfg: RunConfig;
   try {
     cfg = load(flags);
@@ -331,7 +366,10 @@ async function reload(flags: RunFlags, probe: Probe, outputs: OutputSet, log: Lo
   }
   let restart: string[];
   try {
-    restart = probe.guard.reconfigure(guardConfig(cfg));
+    // A key that cannot be loaded, or a range file, stops the reload before anything changed.
+    const privacy = preparePrivacy(parsePrivacyConfig(cfg.privacy));
+    restart = [...privacy.restart, ...probe.guard.reconfigure(guardConfig(cfg))];
+    privacy.apply();
   } catch (err) {
     log.error({ err: (err as Error).message }, 'SIGHUP: configuration not reloaded');
     return;

@@ -42,6 +42,11 @@ export class EventWriter {
   /** A finished ECS document (stats). */
   readonly document = (doc: Record<string, unknown>): void => this.maker.document(doc);
 
+  /** Key rotation: what is written from now on is encrypted with `enc` (same groups and modes), in order. */
+  rekey(enc: Encryptor): void {
+    this.maker.rekey(enc);
+  }
+
   /** Resolves once everything written so far has reached the sink. */
   flush(): Promise<void> {
     return this.maker.flush();

@@ -4,22 +4,25 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { MasterKey } from './keys.js';
-import { finishBatch, type WorkerSetup } from './offload.js';
+import { finishBatch, type WorkerKey, type WorkerSetup } from './offload.js';
 import { createEncryptor } from './processor.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
-const enc = createEncryptor({
-  groups: setup.groups,
-  ipMode: setup.ipMode,
-  cacheSize: setup.cacheSize,
-  key: new MasterKey(setup.key.bytes, setup.key.origin),
-});
+/** An encryptor with the packet thread's groups and modes and this key. */
+const make = (key: WorkerKey) =>
+  createEncryptor({
+    groups: setup.groups,
+    ipMode: setup.ipMode,
+    cacheSize: setup.cacheSize,
+    key: new MasterKey(key.bytes, key.origin),
+  });
+let enc = make(setup.key);
 
 port.on('message', (batch: unknown[]) => {
   const out: unknown[] = [];
   try {
-    finishBatch(enc, batch, out);
+    enc = finishBatch(enc, batch, out, make);
   } catch (err) {
     // Flag first: the packet thread may be blocked waiting for progress and cannot read messages.
     Atomics.store(setup.progress, 1, 1);

@@ -14,7 +14,7 @@ import { TrackEvent, type EventAction, type Originator, type RateInfo } from '..
  * The reply is one array too: per item the 8 fields of an OutputRecord, then the alert document
  * (ALERT) or null.
  */
-export const Tag = { EVENT: 0, ALERT: 1, DOCUMENT: 2 } as const;
+export const Tag = { EVENT: 0, ALERT: 1, DOCUMENT: 2, REKEY: 3 } as const;
 
 export function packEvent(e: TrackEvent, out: unknown[]): void {
   const c = e.client;

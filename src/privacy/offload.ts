@@ -28,12 +28,18 @@ export interface OffloadOptions {
   stallMs?: number;
 }
 
+/** A master key as it crosses to the worker (MasterKey.forWorker()). */
+export interface WorkerKey {
+  bytes: Uint8Array;
+  origin: string;
+}
+
 /** What the worker thread starts from (worker data). */
 export interface WorkerSetup {
   groups: EncryptorOptions['groups'];
   ipMode: EncryptorOptions['ipMode'];
   cacheSize: EncryptorOptions['cacheSize'];
-  key: { bytes: Uint8Array; origin: string };
+  key: WorkerKey;
   /** [0] batches finished, [1] 1 once the worker failed. */
   progress: Int32Array;
 }
@@ -41,11 +47,19 @@ export interface WorkerSetup {
 const DONE = 0;
 const FAILED = 1;
 
-/** Finishes a packed batch into a packed reply; shared by the worker and tests. */
-export function finishBatch(enc: Encryptor, batch: readonly unknown[], out: unknown[]): void {
+/**
+ * Finishes a packed batch into a packed reply; shared by the worker and tests. A REKEY item switches
+ * to the encryptor `rekey` makes from its key, in order with the items around it. Returns the
+ * encryptor in force after the batch.
+ */
+export function finishBatch(enc: Encryptor, batch: readonly unknown[], out: unknown[], rekey: (key: WorkerKey) => Encryptor = () => enc): Encryptor {
   let i = 0;
   while (i < batch.length) {
     switch (batch[i]) {
+      case Tag.REKEY:
+        enc = rekey(batch[i + 1] as WorkerKey);
+        i += 2;
+        break;
       case Tag.EVENT:
         packRecord(eventRecord(enc, unpackEvent(batch, i)), null, out);
         i += EVENT_SLOTS;
@@ -64,6 +78,7 @@ export function finishBatch(enc: Encryptor, batch: readonly unknown[], out: unkn
         throw new Error(`encryption batch: unknown item tag ${String(batch[i])} at ${i}`);
     }
   }
+  return enc;
 }
 
 export class EncryptionWorker implements RecordMaker {
@@ -117,6 +132,13 @@ export class EncryptionWorker implements RecordMaker {
   document(doc: Record<string, unknown>): void {
     this.check();
     packDocument(doc, this.batch);
+    this.added();
+  }
+
+  /** The worker switches keys between the items before and after this call (same groups and modes). */
+  rekey(enc: Encryptor): void {
+    this.check();
+    this.batch.push(Tag.REKEY, enc.options.key.forWorker());
     this.added();
   }
 

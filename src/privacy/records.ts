@@ -22,6 +22,8 @@ export interface RecordMaker {
   flush(): Promise<void>;
   /** flush(), then release what the maker holds (the worker thread). */
   close(): Promise<void>;
+  /** Items handed in from now on are encrypted with `enc` (key rotation); earlier ones keep the old key. */
+  rekey(enc: Encryptor): void;
 }
 
 export function eventRecord(enc: Encryptor | null, e: TrackEvent): OutputRecord {
@@ -44,6 +46,9 @@ export function documentRecord(enc: Encryptor | null, doc: Record<string, unknow
 /** Every item finished at once, on the caller's thread. */
 export function inlineRecords(enc: Encryptor | null, receive: RecordReceiver): RecordMaker {
   return {
+    rekey: (next) => {
+      enc = next;
+    },
     event: (e) => receive(eventRecord(enc, e), null),
     alert: (a, allowlisted) => {
       const { record, doc } = alertRecord(enc, a, allowlisted);

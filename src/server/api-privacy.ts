@@ -10,8 +10,13 @@ import type { Encryptor } from '../privacy/processor.js';
 export class ApiPrivacy {
   private readonly groups: ReadonlySet<string>;
 
-  constructor(private readonly enc: Encryptor | null) {
+  constructor(private enc: Encryptor | null) {
     this.groups = new Set(enc?.groups ?? []);
+  }
+
+  /** Key rotation: the API shows and accepts the new key's ciphertexts from now on (same groups). */
+  rekey(enc: Encryptor): void {
+    this.enc = enc;
   }
 
   get on(): boolean {

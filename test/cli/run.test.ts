@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { freePort } from '../helpers/free-port.js';
 import { hep3 } from '../helpers/packet-builder.js';
+import { parseKeyText } from '../../src/privacy/keys.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'sipsentry.js');
 
@@ -171,6 +172,47 @@ test('run: SIGHUP reloads event-type exclusions, detector settings and the allow
     // The new signature holds from the reload on, for the prober at 10.0.0.2 only.
     const alerts = all.filter((d) => d.event.kind === 'alert');
     assert.deepEqual(alerts.map((d) => [d.rule.name, d.source.ip]), [['scanner-user-agent', '10.0.0.2']]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('run: SIGHUP with a new key file rotates field encryption from the next event on; a key that cannot be read changes nothing', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sipsentry-run-'));
+  try {
+    const port = await freePort();
+    const out = join(dir, 'events.ndjson');
+    const keyFile = join(dir, 'key');
+    const hexA = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('hex');
+    const hexB = 'b5'.repeat(32);
+    const [idA, idB] = [parseKeyText(hexA, 'a').id, parseKeyText(hexB, 'b').id];
+    writeFileSync(keyFile, hexA + '\n', { mode: 0o600 });
+    const cfg = join(dir, 'sipsentry.yml');
+    writeFileSync(cfg, `inputs:\n  hep:\n    - listen: 127.0.0.1:${port}\noutputs:\n  ndjson: { path: ${out} }\nspool: { dir: ${join(dir, 'spool')} }\nhttp: { listen: null }\nprivacy:\n  encrypt: all\n  keyFile: ${keyFile}\n`);
+    const p = start(['--config', cfg]);
+    await waitFor('HEP listener', () => p.stderr().includes('HEP listener started'));
+    const t = nowSec();
+    await sendUdp(port, optionsPair(1, 'under-key-a', t));
+    await sleep(300);
+    // The operator puts a new key first in the file (the old one stays to read old events).
+    writeFileSync(keyFile, `${hexB}\n${hexA}\n`);
+    p.child.kill('SIGHUP');
+    await waitFor('rotation', () => p.stderr().includes('configuration reloaded'));
+    assert.match(p.stderr(), new RegExp(`"from":"${idA}","to":"${idB}","msg":"privacy: key rotated`));
+    await sendUdp(port, optionsPair(2, 'under-key-b', t + 1));
+    await sleep(300);
+    // A key file that cannot be read: logged, nothing changes.
+    writeFileSync(keyFile, 'not a key\n');
+    p.child.kill('SIGHUP');
+    await waitFor('refused reload', () => p.stderr().includes('SIGHUP: configuration not reloaded'));
+    await sendUdp(port, optionsPair(3, 'still-key-b', t + 2));
+    await sleep(300);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    const events = docs(out).filter((d) => d.event.kind === 'event');
+    assert.deepEqual(events.map((d) => String(d.sip.key_id).split('/')[0]), [idA, idB, idB]);
+    // Call-IDs are ciphertext: none of the plaintext ones shows.
+    assert.doesNotMatch(readFileSync(out, 'utf8'), /under-key|still-key/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

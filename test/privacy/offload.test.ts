@@ -8,7 +8,8 @@ import { defaultReplayOptions, replayFiles } from '../../src/pipeline/replay.js'
 import { EVENT_SLOTS, packEvent, unpackEvent } from '../../src/privacy/event-pack.js';
 import { createEncryptor } from '../../src/privacy/processor.js';
 import { TrackEvent } from '../../src/track/track-event.js';
-import { authFailedSample, KEY_A } from './helpers.js';
+import { authFailedSample, KEY_A, KEY_B } from './helpers.js';
+import type { MasterKey } from '../../src/privacy/keys.js';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { plainRecord } from '../helpers/record-stream.js';
@@ -67,14 +68,16 @@ interface Written {
 }
 
 /** Replays a capture through a writer, with an alert and a stats document among the events. */
-async function write(worker: boolean, opts: { batchSize?: number; maxInFlight?: number } = {}): Promise<Written> {
-  const enc = createEncryptor({ groups: ['ips', 'uris', 'call_id', 'user', 'user_agent'], key: KEY_A });
+async function write(worker: boolean, opts: { batchSize?: number; maxInFlight?: number } = {}, keys: { first?: MasterKey; rekeyAfter?: number } = {}): Promise<Written> {
+  const groups = ['ips', 'uris', 'call_id', 'user', 'user_agent'] as const;
+  const enc = createEncryptor({ groups, key: keys.first ?? KEY_A });
   const out: Written = { records: [], alerts: [] };
   const writer = new EventWriter(enc, (r) => out.records.push(plainRecord(r)), { worker: worker ? opts : null });
   writer.onAlert((doc) => out.alerts.push(doc));
   let n = 0;
   await replayFiles([join(REPO_ROOT, 'lab', 'captures', 'basic.pcap')], defaultReplayOptions, (e) => {
     writer.event(e);
+    if (n + 1 === keys.rekeyAfter) writer.rekey(createEncryptor({ groups, key: KEY_B }));
     if (++n === 2) {
       const a = new Alert('sipsentry.test.rule', 'test-rule', 'scanner', 'high', 'block', 'a test alert', e.tsUs);
       a.sourceIp = '192.0.2.99';
@@ -98,6 +101,20 @@ describe('EventWriter with the encryption worker', () => {
     // Tiny batches and one batch in flight: every item waits for the worker, the result is the same.
     assert.deepEqual(await write(true, { batchSize: 1, maxInFlight: 1 }), inline);
     assert.deepEqual(await write(true, { batchSize: 3, maxInFlight: 2 }), inline);
+  });
+
+  it('rotates the key in order: records before the rotation as with the old key, after it as with the new one, worker and inline alike', async () => {
+    const allA = await write(false);
+    const allB = await write(false, {}, { first: KEY_B });
+    // Rotated after the 5th event (the alert and the stats document came after the 2nd, under key A).
+    const rotated = await write(false, {}, { rekeyAfter: 5 });
+    const at = 5 + 2; // five events, the alert and the stats document
+    assert.deepEqual(rotated.records.slice(0, at), allA.records.slice(0, at));
+    assert.deepEqual(rotated.records.slice(at), allB.records.slice(at));
+    assert.match(rotated.records[at - 1]!.json, new RegExp(`"key_id":"${KEY_A.id}/`));
+    assert.match(rotated.records[at]!.json, new RegExp(`"key_id":"${KEY_B.id}/`));
+    assert.deepEqual(await write(true, {}, { rekeyAfter: 5 }), rotated);
+    assert.deepEqual(await write(true, { batchSize: 3, maxInFlight: 1 }, { rekeyAfter: 5 }), rotated);
   });
 
   it('reports a failure in the worker and refuses further items', async () => {

@@ -345,8 +345,9 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
 }
 
 /**
- * SIGHUP: exclusions, the stats interval, rate limits, detector settings, the configured allowlist and
- * outputs follow the file again; inputs, tracker and detector state and counters stay.
+ * SIGHUP: exclusions, the stats interval, rate limits, detector settings, the encryption key, the
+ * configured allowlist and outputs follow the file again; inputs, tracker and detector state and
+ * counters stay.
  */
 async function reload(
   flags: RunFlags,

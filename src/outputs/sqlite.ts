@@ -5,7 +5,7 @@ import { byteSize, duration } from '../config/units.js';
 import { GiB, instanceName } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
 import type { OutputRecord } from '../events/record.js';
-import { EventsDb, type EventsDbOptions, type RetentionResult } from './sqlite-db.js';
+import { EventsDb, type RetentionResult } from './sqlite-db.js';
 import type { SqliteReply, SqliteRequest } from './sqlite-worker.js';
 
 /** The library default; the CLI chooses the real default location. */
@@ -66,13 +66,9 @@ export class SqliteOutput implements Output {
     this.duplicate = `output.${opts.name}.duplicate`;
   }
 
-  private get dbOptions(): EventsDbOptions {
-    return { path: this.opts.path, maxAge: this.opts.maxAge, maxBytes: this.opts.maxBytes };
-  }
-
   async open(): Promise<void> {
     if (this.db !== null || this.worker !== null) return;
-    if (this.opts.thread === 'inline') this.db = EventsDb.open(this.dbOptions);
+    if (this.opts.thread === 'inline') this.db = EventsDb.open(this.opts);
     else await this.startWorker();
     this.timer = setInterval(() => void this.retainLogged(), this.opts.retentionInterval * 1000);
     this.timer.unref();
@@ -102,7 +98,7 @@ export class SqliteOutput implements Output {
     w.on('exit', (code) => died(new Error(`the sqlite writer thread exited (code ${code})`)));
     this.worker = w;
     try {
-      await this.request({ op: 'open', opts: this.dbOptions });
+      await this.request({ op: 'open', opts: this.opts });
     } catch (err) {
       this.worker = null;
       await w.terminate();

@@ -127,13 +127,19 @@ export class Detection {
     const f = next.flood;
     const of = old.flood;
     const ring = (t: DetectOptions['passwordGuessing']): number => Math.max(t.perSource.count, t.successAfter);
-    const newRing = ring(next.passwordGuessing) !== ring(old.passwordGuessing);
-    for (const src of this.sources.values()) {
-      if (f.any.window !== of.any.window) src.any = null;
-      if (f.invite.window !== of.invite.window) src.invite = null;
-      if (f.register.window !== of.register.window) src.register = null;
-      if (f.options.window !== of.options.window) src.options = null;
-      if (newRing) src.authFails = null;
+    const any = f.any.window !== of.any.window;
+    const invite = f.invite.window !== of.invite.window;
+    const register = f.register.window !== of.register.window;
+    const options = f.options.window !== of.options.window;
+    const authFails = ring(next.passwordGuessing) !== ring(old.passwordGuessing);
+    if (any || invite || register || options || authFails) {
+      for (const src of this.sources.values()) {
+        if (any) src.any = null;
+        if (invite) src.invite = null;
+        if (register) src.register = null;
+        if (options) src.options = null;
+        if (authFails) src.authFails = null;
+      }
     }
     if (next.passwordGuessing.perUser.count !== old.passwordGuessing.perUser.count) {
       for (const u of this.users.values()) u.fails = null;

@@ -2,7 +2,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import type { Counters } from '../base/counters.js';
 import type { Log } from '../base/log.js';
+import { DropNotice } from '../base/drop-notice.js';
 import { listenTcp } from '../base/listen.js';
+import { udpKernelDrops } from './udp-drops.js';
 
 /** HEP3: "HEP3" then a 16-bit total length; the largest packet a peer may send over a stream. */
 const HEADER = 6;
@@ -17,9 +19,17 @@ export interface HepListenerOptions {
   maxConnections: number;
   /** A TCP sender silent this long is disconnected (seconds; 0 = never). */
   idleTimeout: number;
+  /**
+   * UDP receive buffer asked of the kernel (bytes): what absorbs a burst while the probe is busy.
+   * Linux grants at most net.core.rmem_max; a smaller grant is logged at start.
+   */
+  recvBuffer: number;
 }
 
-export const defaultHepListenerOptions: HepListenerOptions = { host: '0.0.0.0', port: 9060, udp: true, tcp: true, maxConnections: 256, idleTimeout: 600 };
+export const defaultHepListenerOptions: HepListenerOptions = { host: '0.0.0.0', port: 9060, udp: true, tcp: true, maxConnections: 256, idleTimeout: 600, recvBuffer: 8 * 1024 * 1024 };
+
+/** How often the kernel's drop count of the UDP socket is read (ms). */
+const WATCH_MS = 2000;
 
 /** Receives one HEP packet: bytes [start, end) of `buf` (valid during the call), the receive time and the sender. */
 export type HepSink = (buf: Buffer, start: number, end: number, rxUs: number, peerIp: string, peerPort: number, localPort: number) => void;
@@ -41,6 +51,10 @@ export class HepListener {
   private readonly conns = new Set<TcpSocket>();
   /** The bound UDP/TCP port (differs from the configured one when that is 0). */
   port = 0;
+  /** UDP receive buffer the kernel granted (bytes of payload it holds), 0 before start or without UDP. */
+  recvBuffer = 0;
+  private watch: NodeJS.Timeout | null = null;
+  private readonly drops = new DropNotice();
 
   constructor(
     private readonly opts: HepListenerOptions,
@@ -61,7 +75,8 @@ export class HepListener {
       port = (server.address() as { port: number }).port;
     }
     if (this.opts.udp) {
-      const sock = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 8 * 1024 * 1024 });
+      const ipv6 = host.includes(':');
+      const sock = createSocket({ type: ipv6 ? 'udp6' : 'udp4', recvBufferSize: this.opts.recvBuffer });
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);
         sock.bind(port, host, () => {
@@ -76,6 +91,18 @@ export class HepListener {
       });
       this.udp = sock;
       port = sock.address().port;
+      // Linux reports twice what it granted (the other half is its own bookkeeping).
+      const granted = sock.getRecvBufferSize() / (process.platform === 'linux' ? 2 : 1);
+      this.recvBuffer = granted;
+      if (granted < this.opts.recvBuffer) {
+        this.log.warn(
+          { port, asked: this.opts.recvBuffer, granted },
+          'HEP UDP receive buffer smaller than asked: bursts may be dropped by the kernel (raise net.core.rmem_max)',
+        );
+      }
+      const udpPort = port;
+      this.watch = setInterval(() => this.checkDrops(udpPort, ipv6), WATCH_MS);
+      this.watch.unref();
     }
     this.port = port;
     this.log.info({ host, port, udp: this.opts.udp, tcp: this.opts.tcp }, 'HEP listener started');
@@ -116,9 +143,32 @@ export class HepListener {
     });
   }
 
+  /**
+   * Publishes the datagrams the kernel dropped because the receive buffer was full
+   * (`capture.hep.udp_kernel_drops`, Linux) and warns when the count grew: otherwise a feed faster
+   * than the probe would lose messages silently.
+   */
+  checkDrops(port = this.port, ipv6 = this.opts.host.includes(':'), nowMs = Date.now()): void {
+    const total = udpKernelDrops(port, ipv6);
+    if (total === null) return;
+    this.counters.set('capture.hep.udp_kernel_drops', total);
+    const fresh = this.drops.due(total, nowMs);
+    if (fresh > 0) {
+      this.log.warn(
+        { port, dropped: fresh, total, recvBuffer: this.recvBuffer },
+        'HEP UDP datagrams dropped by the kernel (receive buffer full): raise inputs.hep.recvBuffer and net.core.rmem_max, or send over TCP',
+      );
+    }
+  }
+
   async stop(): Promise<void> {
+    if (this.watch !== null) {
+      clearInterval(this.watch);
+      this.watch = null;
+    }
     const tasks: Promise<void>[] = [];
     if (this.udp !== null) {
+      this.checkDrops();
       const u = this.udp;
       tasks.push(new Promise((resolve) => u.close(() => resolve())));
       this.udp = null;

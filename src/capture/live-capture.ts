@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import type { Counters } from '../base/counters.js';
 import type { Log } from '../base/log.js';
+import { DropNotice } from '../base/drop-notice.js';
 import { LinkType, type Frame } from './frame.js';
 
 export interface LiveCaptureOptions {
@@ -81,6 +82,7 @@ export class LiveCapture {
   private base: PcapStats = { ps_recv: 0, ps_drop: 0, ps_ifdrop: 0 };
   private last: PcapStats = { ps_recv: 0, ps_drop: 0, ps_ifdrop: 0 };
   private readonly prefix: string;
+  private readonly drops = new DropNotice();
 
   constructor(
     private readonly opts: LiveCaptureOptions,
@@ -145,6 +147,7 @@ export class LiveCapture {
         return;
       }
       this.publish();
+      this.warnDrops();
       if (this.opts.interface !== 'any' && !existsSync(`/sys/class/net/${this.opts.interface}`)) {
         this.fail(new Error('interface disappeared'));
       }
@@ -157,6 +160,18 @@ export class LiveCapture {
     c.set(this.prefix + 'dropped', this.base.ps_drop + this.last.ps_drop);
     c.set(this.prefix + 'if_dropped', this.base.ps_ifdrop + this.last.ps_ifdrop);
     c.set(this.prefix + 'frames', this.frames);
+  }
+
+  /** A loss in the kernel or the interface would otherwise only show in the counters. */
+  private warnDrops(): void {
+    const dropped = this.base.ps_drop + this.last.ps_drop + this.base.ps_ifdrop + this.last.ps_ifdrop;
+    const fresh = this.drops.due(dropped, Date.now());
+    if (fresh > 0) {
+      this.log.warn(
+        { interface: this.opts.interface, dropped: fresh, total: dropped, bufferSize: this.opts.bufferSize },
+        'packets dropped before capture (buffer full or interface overrun): raise the interface bufferSize or narrow the bpf filter',
+      );
+    }
   }
 
   private fail(err: Error): void {

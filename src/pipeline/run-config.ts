@@ -40,6 +40,7 @@ const hepSchema = z.strictObject({
   tcp: z.boolean().default(true),
   maxConnections: z.number().int().min(1).default(defaultHepListenerOptions.maxConnections),
   idleTimeout: duration().default(defaultHepListenerOptions.idleTimeout).describe('TCP senders silent this long are disconnected.'),
+  recvBuffer: byteSize().default(defaultHepListenerOptions.recvBuffer).describe('UDP receive buffer asked of the kernel: what absorbs bursts (Linux caps it at net.core.rmem_max).'),
 });
 
 const inputsSchema = z.strictObject({

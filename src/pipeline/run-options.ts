@@ -53,7 +53,7 @@ export function liveOptions(c: RunConfig): LiveCaptureOptions[] {
 }
 
 export function hepOptions(c: RunConfig): HepListenerOptions[] {
-  return c.inputs.hep.map((h) => ({ host: h.listen.host, port: h.listen.port, udp: h.udp, tcp: h.tcp, maxConnections: h.maxConnections, idleTimeout: h.idleTimeout }));
+  return c.inputs.hep.map((h) => ({ host: h.listen.host, port: h.listen.port, udp: h.udp, tcp: h.tcp, maxConnections: h.maxConnections, idleTimeout: h.idleTimeout, recvBuffer: h.recvBuffer }));
 }
 
 /** The outputs to run: the configured ones, or the default store (SQLite) when none is. */

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import { Counters } from '../../src/base/counters.js';
 import { silentLog, type Log } from '../../src/base/log.js';
 import type { BlockEntry } from '../../src/guard/blocklist/types.js';
 import { NftSync, nftablesSchema, SetScripts, setAddress, timeoutFor, type NftablesOptions } from '../../src/outputs/nftables.js';
 import { FakeBlocklist } from '../helpers/fake-blocklist.js';
+import { memoryLog } from '../helpers/memory-log.js';
 import { Blocklist } from '../../src/guard/blocklist/blocklist.js';
 import { blocklistSchema } from '../../src/guard/blocklist/options.js';
 import { Detection } from '../../src/guard/detect/detection.js';
@@ -43,13 +43,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'sipsentry-nft-'));
   after(() => rmSync(d, { recursive: true, force: true }));
   return d;
-}
-
-/** A logger keeping its lines, to read what a dry run would have applied. */
-function memoryLog(): { log: Log; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { log, lines };
 }
 
 async function eventually(cond: () => boolean, what: string, ms = 5000): Promise<void> {

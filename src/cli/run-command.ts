@@ -20,7 +20,7 @@ import { parseOutputFlag } from '../pipeline/output-kinds.js';
 import { Probe } from '../pipeline/probe.js';
 import { Blocklist } from '../guard/blocklist/blocklist.js';
 import { runConfigSchema, type RunConfig } from '../pipeline/run-config.js';
-import { apibanKeys, guardConfig, hepOptions, liveOptions, outputSpecs, probeOptions } from '../pipeline/run-options.js';
+import { apibanKeys, guardConfig, hepOptions, liveOptions, outputSpecs, probeOptions, restartOnlyChanges, trackOptions } from '../pipeline/run-options.js';
 import { ApiPrivacy } from '../server/api-privacy.js';
 
 interface RunFlags {
@@ -332,7 +332,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
       log.info('SIGHUP: outputs reopened; no configuration file to reload');
       return;
     }
-    void reload(flags, probe, outputs, log, blocklist, clockMs, preparePrivacy);
+    void reload(flags, cfg, probe, outputs, log, blocklist, clockMs, preparePrivacy);
   });
   log.info({ interfaces: captures.length, hep: listeners.map((l) => l.port), honeypots: honeypots.length, outputs: outputs.names }, 'running');
   if (stay) {
@@ -345,12 +345,14 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
 }
 
 /**
- * SIGHUP: exclusions, the stats interval, rate limits, detector settings, the encryption key, the
- * configured allowlist and outputs follow the file again; inputs, tracker and detector state and
- * counters stay.
+ * SIGHUP: exclusions, the stats interval, tracker timers and caps, rate limits, detector settings,
+ * the encryption key, the configured allowlist, the log level and outputs follow the file again;
+ * inputs, tracker and detector state and counters stay. Changed settings read only at start are
+ * named in a warning, compared with the configuration the probe started with.
  */
 async function reload(
   flags: RunFlags,
+  startedCfg: RunConfig,
   probe: Probe,
   outputs: OutputSet,
   log: Log,
@@ -375,6 +377,7 @@ async function reload(
     log.error({ err: (err as Error).message }, 'SIGHUP: configuration not reloaded');
     return;
   }
+  restart.push(...probe.tracker.reconfigure(trackOptions(cfg)), ...restartOnlyChanges(startedCfg, cfg));
   if (restart.length > 0) log.warn({ settings: restart }, 'SIGHUP: these changed settings apply after a restart; their old values stay');
   // An address wrongly blocked is released by adding it to the file's allowlist and sending SIGHUP.
   blocklist?.setConfigured(cfg.blocklist.allow, cfg.blocklist.allowUsers, clockMs());
@@ -382,9 +385,12 @@ async function reload(
     await outputs.reload(outputSpecs(cfg));
   } catch (err) {
     log.error({ err: (err as Error).message }, 'SIGHUP: outputs not reloaded');
+    log.level = cfg.log.level;
     return;
   }
   log.info({ exclude: cfg.events.exclude, allow: cfg.blocklist.allow.length, outputs: outputs.names }, 'configuration reloaded');
+  // Last: a quieter level would hide the line above.
+  log.level = cfg.log.level;
 }
 
 function summary(c: Counters): Record<string, number> {

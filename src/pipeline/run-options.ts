@@ -7,7 +7,7 @@ import { defaultRateOptions } from '../guard/options.js';
 import { spoolSchema } from '../outputs/delivery.js';
 import type { OutputSpec } from '../outputs/output-set.js';
 import { secret } from '../outputs/secret.js';
-import { defaultTrackOptions } from '../track/options.js';
+import { defaultTrackOptions, type TrackOptions } from '../track/options.js';
 import type { DecodeOptions } from './decode-chain.js';
 import { OUTPUT_KINDS } from './output-kinds.js';
 import type { ProbeOptions } from './probe.js';
@@ -38,10 +38,42 @@ export function guardConfig(c: RunConfig): GuardConfig {
   };
 }
 
+export function trackOptions(c: RunConfig): TrackOptions {
+  return { ...defaultTrackOptions, ...c.track };
+}
+
+/**
+ * Sections read once at start, with the keys in them a reload does apply (null: none). Everything
+ * else (track, events, rateLimit, detect, stats, log, outputs, spool) follows a reload; privacy
+ * reports its own.
+ */
+const READ_AT_START: ReadonlyArray<[section: keyof RunConfig, reloaded: readonly string[]]> = [
+  ['inputs', []], ['decode', []], ['http', []], ['apiban', []], ['enforce', []], ['blocklist', ['allow', 'allowUsers']], ['shutdownTimeout', []],
+];
+
+/** The settings that changed between two configurations but apply only after a restart (`section.key`). */
+export function restartOnlyChanges(was: RunConfig, now: RunConfig): string[] {
+  const out: string[] = [];
+  for (const [section, reloaded] of READ_AT_START) {
+    const a = was[section];
+    const b = now[section];
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+      if (JSON.stringify(a) !== JSON.stringify(b)) out.push(section);
+      continue;
+    }
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      if (reloaded.includes(k)) continue;
+      if (JSON.stringify((a as Record<string, unknown>)[k]) !== JSON.stringify((b as Record<string, unknown>)[k])) out.push(`${section}.${k}`);
+    }
+  }
+  return out;
+}
+
 export function probeOptions(c: RunConfig): ProbeOptions {
   return {
     decode: decodeOptions(c),
-    track: { ...defaultTrackOptions, ...c.track },
+    track: trackOptions(c),
     guard: guardConfig(c),
     lagS: 2,
     callFlows: c.http.listen !== null ? c.http.callFlows : null,

@@ -1,6 +1,5 @@
 import { CappedMap } from '../base/capped-map.js';
 
-
 /**
  * OPTIONS keep-alive memory: the same successful ping between the same parties (same From, To and
  * request-URI) repeated within the window is a keep-alive, not news. Insertion-ordered Map used as an
@@ -10,7 +9,8 @@ export class KeepaliveTable {
   private readonly last: CappedMap<string, number>;
 
   constructor(
-    private readonly windowUs: number,
+    /** Pings repeated within this long are keep-alives (µs); may change between calls. */
+    public windowUs: number,
     max: number,
   ) {
     this.last = new CappedMap(max);

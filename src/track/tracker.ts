@@ -58,10 +58,25 @@ export class Tracker {
     private readonly counters: Counters,
     private readonly emit: (e: TrackEvent) => void,
   ) {
-    this.o = opts;
+    // A copy: reconfigure() changes it in place for every part of the tracker at once.
+    this.o = { ...opts };
     this.timers = new TimerQueue<Tracked>((t, due) => this.fire(t, due));
     this.keepalives = new KeepaliveTable(opts.keepaliveWindow * S, opts.maxKeepalives);
-    this.regs = new Registrations(opts, counters, this.timers, emit);
+    this.regs = new Registrations(this.o, counters, this.timers, emit);
+  }
+
+  /**
+   * New timers and table caps (SIGHUP), keeping every transaction, call and binding. Each duration
+   * applies from the next time it is used: timers already armed keep their due times, and a call's
+   * silence timer takes the new call timeout at its next message. A lowered cap stops new tracking
+   * until the table has drained below it; nothing tracked is dropped. Returns the settings that
+   * only a restart applies (the keep-alive table's size).
+   */
+  reconfigure(next: TrackOptions): string[] {
+    const restart = next.maxKeepalives !== this.o.maxKeepalives ? ['track.maxKeepalives'] : [];
+    Object.assign(this.o, next, { maxKeepalives: this.o.maxKeepalives });
+    this.keepalives.windowUs = next.keepaliveWindow * S;
+    return restart;
   }
 
   /** Moves packet time forward, firing every timer due by then. Time never goes back. */

@@ -122,10 +122,10 @@ test('run: SIGHUP reloads event-type exclusions, detector settings and the allow
     const httpPort = await freePort();
     const out = join(dir, 'events.ndjson');
     const cfg = join(dir, 'sipsentry.yml');
-    const write = (exclude: string[], allow: string[] = [], detect = '') =>
+    const write = (exclude: string[], allow: string[] = [], detect = '', hep = '') =>
       writeFileSync(
         cfg,
-        `inputs:\n  hep:\n    - listen: 127.0.0.1:${port}\nevents:\n  exclude: [${exclude.join(', ')}]\noutputs:\n  ndjson: { path: ${out} }\nspool: { dir: ${join(dir, 'spool')} }\n` +
+        `inputs:\n  hep:\n    - listen: 127.0.0.1:${port}${hep}\nevents:\n  exclude: [${exclude.join(', ')}]\noutputs:\n  ndjson: { path: ${out} }\nspool: { dir: ${join(dir, 'spool')} }\n` +
           `blocklist:\n  path: ${join(dir, 'blocklist.db')}\n  allow: [${allow.join(', ')}]\nhttp:\n  listen: 127.0.0.1:${httpPort}\n  token: test-token-0123456789\n${detect}`,
       );
     write([]);
@@ -140,11 +140,16 @@ test('run: SIGHUP reloads event-type exclusions, detector settings and the allow
     // A wrongly blocked address, released by the allowlist of the reloaded file.
     const banned = await fetch(`${api}/api/v1/blocklist`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-token-0123456789' }, body: JSON.stringify({ ip: '192.0.2.77', reason: 'manual' }) });
     assert.equal(banned.status, 201, await banned.text());
-    // The operator adds its signature (review only) and asks for bigger detector tables (a restart setting).
-    write(['other-ok'], ['192.0.2.0/24'], 'detect:\n  maxSources: 1000\n  scanner:\n    userAgents: [{ match: acme-prober, tool: acme, severity: medium }]\n');
+    // The operator adds its signature (review only), shortens a tracker timer (reloaded), and asks for
+    // bigger detector tables, a HEP buffer and another SIP port (settings only a restart applies).
+    write(
+      ['other-ok'], ['192.0.2.0/24'],
+      'detect:\n  maxSources: 1000\n  scanner:\n    userAgents: [{ match: acme-prober, tool: acme, severity: medium }]\ntrack:\n  keepaliveWindow: 1m\ndecode:\n  sipPorts: [5060, 5070]\n',
+      '\n      recvBuffer: 1MiB',
+    );
     p.child.kill('SIGHUP');
     await waitFor('reload', () => p.stderr().includes('configuration reloaded'));
-    assert.match(p.stderr(), /"settings":\["detect\.maxSources"\],"msg":"SIGHUP: these changed settings apply after a restart/);
+    assert.match(p.stderr(), /"settings":\["detect\.maxSources","inputs\.hep","decode\.sipPorts"\],"msg":"SIGHUP: these changed settings apply after a restart/);
     await sendUdp(port, optionsPair(2, 'after-hup', t + 1, undefined, 'acme-prober 2.1'));
     await sleep(300);
     const allow = (await (await fetch(`${api}/api/v1/allowlist`)).json()) as { allow: Array<{ cidr: string }> };

@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { byteSize, duration, parseHostPort } from '../../src/config/units.js';
 import { runConfigSchema } from '../../src/pipeline/run-config.js';
+import { restartOnlyChanges, trackOptions } from '../../src/pipeline/run-options.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 test('the sample sipsentry.yml states exactly the defaults', () => {
@@ -24,7 +25,7 @@ test('docs/configuration.md documents every setting', () => {
       for (const k of Object.keys(v)) if (!doc.includes('`' + k + '`')) missing.push(`${section}.${k}`);
     }
   }
-  for (const k of ['name', 'bpf', 'snaplen', 'bufferSize', 'promiscuous', 'listen', 'maxConnections', 'idleTimeout']) if (!doc.includes('`' + k + '`')) missing.push(`inputs.*.${k}`);
+  for (const k of ['name', 'bpf', 'snaplen', 'bufferSize', 'promiscuous', 'listen', 'maxConnections', 'idleTimeout', 'recvBuffer']) if (!doc.includes('`' + k + '`')) missing.push(`inputs.*.${k}`);
   assert.deepEqual(missing, []);
 });
 
@@ -84,4 +85,23 @@ test('a document that is not a mapping, and duplicate keys, are errors with a li
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('restartOnlyChanges names the changed settings read only at start, and none of those a reload applies', () => {
+  const was = runConfigSchema.parse({});
+  const now = runConfigSchema.parse({
+    inputs: { hep: [{ listen: '127.0.0.1:9060' }] },
+    decode: { sipPorts: [5060, 5070] },
+    blocklist: { allow: ['192.0.2.0/24'], allowUsers: ['ops'], ttl: '1d' },
+    shutdownTimeout: 30,
+    // reloaded: not listed
+    track: { callTimeout: '10m' },
+    events: { exclude: ['other-ok'] },
+    rateLimit: { enabled: false },
+    stats: { interval: 60 },
+    log: { level: 'debug' },
+  });
+  assert.deepEqual(restartOnlyChanges(was, now), ['inputs.hep', 'decode.sipPorts', 'blocklist.ttl', 'shutdownTimeout']);
+  assert.deepEqual(restartOnlyChanges(was, runConfigSchema.parse({})), [], 'an unchanged file changes nothing');
+  assert.deepEqual(trackOptions(now).callTimeout, 600);
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultTrackOptions } from '../../src/track/options.js';
 import { Scenario, T0_US, req, res, type Msg } from './harness.js';
 
 const A = '10.0.0.1:5060'; // caller
@@ -208,6 +209,25 @@ test('a call that never sends BYE ends with originator timeout after call_timeou
   s.end(60, 200);
   assert.deepEqual(s.brief(), ['call-start@1 200', 'call-end@150 200']);
   assert.equal(s.events[1]!.originator, 'timeout');
+});
+
+test('reconfigure: a shorter call timeout applies from the call\'s next message; a lowered call cap stops new calls, keeps the tracked ones', () => {
+  const s = new Scenario({ callTimeout: 3600 });
+  const i = invite('c13r', 1, 'z9hG4bKa');
+  s.send(0, A, B, i);
+  s.send(1, B, A, res(i, 200, 'OK', { toTag: 'bt1' }));
+  s.send(1.1, A, B, inDialog('ACK', 'c13r', 1, 'z9hG4bKb'));
+  assert.deepEqual(s.tracker.reconfigure({ ...defaultTrackOptions, callTimeout: 100, maxCalls: 1 }), []);
+  s.send(50, A, B, inDialog('UPDATE', 'c13r', 2, 'z9hG4bKc')); // re-arms the silence timer with the new timeout
+  // A second call while the first is tracked: the cap of one refuses it.
+  const j = req('INVITE', bob, { callId: 'c13s', cseq: 1, from: alice, fromTag: 'x1', to: bob, branch: 'z9hG4bKs', contact: '<sip:alice@10.0.0.1>', body: sdp });
+  s.send(60, A, B, j);
+  s.send(61, B, A, res(j, 200, 'OK', { toTag: 'y1' }));
+  s.end(70, 200);
+  assert.deepEqual(s.brief(), ['call-start@1 200', 'call-end@150 200']);
+  assert.equal(s.events[1]!.originator, 'timeout');
+  assert.equal(s.counters.get('track.call_table_full'), 1);
+  assert.deepEqual(s.tracker.reconfigure({ ...defaultTrackOptions, maxKeepalives: 5 }), ['track.maxKeepalives'], 'the keep-alive table keeps its size');
 });
 
 test('a proxied call seen on both legs gives one set of events with the original caller as client', () => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultTrackOptions } from '../../src/track/options.js';
 import { Scenario, req, res } from './harness.js';
 
 const A = '10.0.0.1:5060';
@@ -28,6 +29,20 @@ test('OPTIONS keep-alives: the first success is other-ok, repeats within 300 s a
   s.end();
   assert.deepEqual(s.brief(), ['other-ok@0.01 200', 'other-failed@601.01 503', 'other-ok@660.01 200', 'other-ok@1000.01 200']);
   assert.equal(s.counters.get('track.keepalives_absorbed'), 9);
+});
+
+test('reconfigure: a shorter keep-alive window makes the next ping that is older than it news again', () => {
+  const s = new Scenario();
+  for (let k = 0; k < 4; k++) {
+    if (k === 2) s.tracker.reconfigure({ ...defaultTrackOptions, keepaliveWindow: 30 });
+    const o = options('kr' + k, 'z9hG4bKr' + k);
+    s.send(k * 60, A, S, o);
+    s.send(k * 60 + 0.01, S, A, res(o, 200, 'OK', { toTag: 'r' + k }));
+  }
+  s.end();
+  // 60 s apart: absorbed under the 300 s window, news under 30 s.
+  assert.deepEqual(s.brief(), ['other-ok@0.01 200', 'other-ok@120.01 200', 'other-ok@180.01 200']);
+  assert.equal(s.counters.get('track.keepalives_absorbed'), 1);
 });
 
 test('MESSAGE with no reply: other-timeout 408 at request + 32 s; retransmissions absorbed', () => {

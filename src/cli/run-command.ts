@@ -239,6 +239,7 @@ async function runProbe(cfg: RunConfig, flags: RunFlags, log: Log, httpExplicit:
         ready: () => ready,
         views: {
           storePath: sqlite !== undefined ? (sqlite.options as { path: string }).path : null,
+          queryTimeoutMs: cfg.http.queryTimeout * 1000,
           config: maskSecrets(cfg),
           version: VERSION,
           live: () => live,

@@ -39,7 +39,7 @@ export interface EventPage {
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly kind: 'query' | 'open' | 'read',
+    readonly kind: 'query' | 'open' | 'read' | 'timeout',
   ) {
     super(message);
   }

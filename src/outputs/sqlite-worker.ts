@@ -3,6 +3,7 @@
  * (open, insert, retain, close) one by one, so inserts and checkpoints never block packet processing.
  */
 import { parentPort } from 'node:worker_threads';
+import type { WorkerReply } from '../base/worker-client.js';
 import { EventsDb, type EventsDbOptions } from './sqlite-db.js';
 
 export type SqliteRequest =
@@ -11,7 +12,6 @@ export type SqliteRequest =
   | { seq: number; op: 'retain'; nowMs: number }
   | { seq: number; op: 'close' };
 
-export type SqliteReply = { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string };
 
 const port = parentPort!;
 let db: EventsDb | null = null;
@@ -36,7 +36,7 @@ async function handle(r: SqliteRequest): Promise<unknown> {
 
 port.on('message', (r: SqliteRequest) => {
   handle(r).then(
-    (value) => port.postMessage({ seq: r.seq, ok: true, value } satisfies SqliteReply),
-    (err: unknown) => port.postMessage({ seq: r.seq, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies SqliteReply),
+    (value) => port.postMessage({ seq: r.seq, ok: true, value } satisfies WorkerReply),
+    (err: unknown) => port.postMessage({ seq: r.seq, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
   );
 });

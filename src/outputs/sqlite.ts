@@ -1,12 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
+import { WorkerClient } from '../base/worker-client.js';
 import { byteSize, duration } from '../config/units.js';
 import { GiB, instanceName } from './option-types.js';
 import type { Output, OutputContext, OutputKind } from './output.js';
 import type { OutputRecord } from '../events/record.js';
 import { EventsDb, type RetentionResult } from './sqlite-db.js';
-import type { SqliteReply, SqliteRequest } from './sqlite-worker.js';
+import type { SqliteRequest } from './sqlite-worker.js';
 
 /** The library default; the CLI chooses the real default location. */
 export const DEFAULT_SQLITE_PATH = 'sipsentry-events.db';
@@ -33,8 +33,6 @@ export { EVENTS_SCHEMA_VERSION, usedBytes, type RetentionResult } from './sqlite
  */
 const ROWS_PER_TRANSACTION = 500;
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-
 /**
  * Events in a local SQLite file (WAL mode: `sipsentry query` and the API read while the probe
  * writes). Inserts are `INSERT OR IGNORE` on the record id, so a resent batch never duplicates.
@@ -47,9 +45,8 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 export class SqliteOutput implements Output {
   readonly name: string;
   private db: EventsDb | null = null;
-  private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private seq = 0;
+  /** The writer thread (thread: worker); running once opened, until it dies or is closed. */
+  private readonly worker = new WorkerClient(new URL('./sqlite-worker.js', import.meta.url), 'sqlite writer');
   private timer: NodeJS.Timeout | null = null;
   private retention: Promise<RetentionResult> | null = null;
   private readonly deleted: string;
@@ -67,7 +64,7 @@ export class SqliteOutput implements Output {
   }
 
   async open(): Promise<void> {
-    if (this.db !== null || this.worker !== null) return;
+    if (this.db !== null || this.worker.running) return;
     if (this.opts.thread === 'inline') this.db = EventsDb.open(this.opts);
     else await this.startWorker();
     this.timer = setInterval(() => void this.retainLogged(), this.opts.retentionInterval * 1000);
@@ -76,55 +73,28 @@ export class SqliteOutput implements Output {
     await this.retainLogged();
   }
 
+  /** A new writer thread opens the database before anything else. */
   private async startWorker(): Promise<void> {
-    const w = new Worker(new URL('./sqlite-worker.js', import.meta.url));
-    // Referenced only while a request is out: an idle writer never keeps the process alive.
-    w.unref();
-    w.on('message', (r: SqliteReply) => {
-      const p = this.pending.get(r.seq);
-      if (p === undefined) return;
-      this.pending.delete(r.seq);
-      if (this.pending.size === 0) w.unref();
-      if (r.ok) p.resolve(r.value);
-      else p.reject(new Error(r.error));
-    });
-    const died = (err: Error): void => {
-      if (this.worker !== w) return;
-      this.worker = null;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    w.on('error', (err) => died(err));
-    w.on('exit', (code) => died(new Error(`the sqlite writer thread exited (code ${code})`)));
-    this.worker = w;
     try {
       await this.request({ op: 'open', opts: this.opts });
     } catch (err) {
-      this.worker = null;
-      await w.terminate();
+      await this.worker.terminate();
       throw err;
     }
   }
 
   private request(r: DistributiveOmit<SqliteRequest, 'seq'>): Promise<unknown> {
-    const w = this.worker;
-    if (w === null) return Promise.reject(new Error('sqlite output is not open'));
-    const seq = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
-      w.ref();
-      w.postMessage({ ...r, seq });
-    });
+    return this.worker.request(r);
   }
 
   async write(batch: readonly OutputRecord[]): Promise<void> {
     // A writer thread that died (it is reported to the waiting writes) is started again by the retry.
-    if (this.opts.thread !== 'inline' && this.worker === null && this.timer !== null) await this.startWorker();
+    if (this.opts.thread !== 'inline' && !this.worker.running && this.timer !== null) await this.startWorker();
     const inserts: Array<Promise<unknown>> = [];
     for (let i = 0; i < batch.length; i += ROWS_PER_TRANSACTION) {
       const to = Math.min(batch.length, i + ROWS_PER_TRANSACTION);
       const rows = packRows(batch, i, to);
-      if (this.worker !== null) {
+      if (this.worker.running) {
         inserts.push(this.request({ op: 'insert', rows }).then((added) => this.counted(to - i, added as number)));
         continue;
       }
@@ -150,7 +120,7 @@ export class SqliteOutput implements Output {
 
   private async retain(): Promise<RetentionResult> {
     const result =
-      this.worker !== null
+      this.worker.running
         ? ((await this.request({ op: 'retain', nowMs: this.now() })) as RetentionResult)
         : this.db !== null
           ? await this.db.retain(this.now())
@@ -179,11 +149,9 @@ export class SqliteOutput implements Output {
     const db = this.db;
     this.db = null;
     db?.close();
-    const w = this.worker;
-    if (w !== null) {
+    if (this.worker.running) {
       await this.request({ op: 'close' }).catch(() => undefined);
-      this.worker = null;
-      await w.terminate();
+      await this.worker.terminate();
     }
   }
 }

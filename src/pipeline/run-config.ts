@@ -103,6 +103,7 @@ const httpSchema = z.strictObject({
   token: z.string().min(16).nullable().default(null).describe('Bearer token; required for a non-loopback address and for changes.'),
   tokenEnv: z.string().nullable().default(null).describe('Environment variable holding the token.'),
   ui: z.boolean().default(true).describe('Serve the web UI under /ui/.'),
+  queryTimeout: duration().pipe(z.number().positive()).default(10).describe('An event-store query (search, dashboard) running longer is stopped and answered 503.'),
   callFlows: z
     .strictObject({
       maxBytes: byteSize().default(32 * 1024 * 1024).describe('Recent SIP messages kept for call-flow ladders and per-call pcap downloads; 0 = off.'),

@@ -9,6 +9,7 @@ import type { Log } from '../base/log.js';
 import type { BlocklistApi } from '../guard/blocklist/types.js';
 import { metricsText } from '../guard/metrics.js';
 import { checkEventTypes } from '../guard/options.js';
+import { DEFAULT_QUERY_TIMEOUT_MS } from '../outputs/sqlite-reader.js';
 import type { OutputRecord } from '../events/record.js';
 import type { Probe } from '../pipeline/probe.js';
 import { ApiPrivacy } from './api-privacy.js';
@@ -45,6 +46,8 @@ export interface HttpExtras {
 export interface ViewOptions {
   /** The sqlite output's database, or null when there is none. */
   storePath: string | null;
+  /** How long one event-store query may run (ms; default 10 s). */
+  queryTimeoutMs?: number;
   /** Configuration with its secrets masked. */
   config: unknown;
   version: string;
@@ -164,6 +167,7 @@ export async function startHttpServer(opts: HttpOptions, probe: Probe, gauges: G
       probe,
       privacy,
       storePath: views.storePath,
+      queryTimeoutMs: views.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       stream,
       rates,
       config: views.config,

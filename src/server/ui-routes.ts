@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { SqliteStore, StoreError, type EventFilter } from '../outputs/sqlite-store.js';
+import { StoreReader } from '../outputs/sqlite-reader.js';
+import { StoreError, type EventFilter } from '../outputs/sqlite-store.js';
 import type { Probe } from '../pipeline/probe.js';
 import { CallState } from '../track/call.js';
 import type { ApiPrivacy } from './api-privacy.js';
@@ -15,6 +16,8 @@ export interface UiRouteOptions {
   privacy: ApiPrivacy;
   /** The sqlite output's database, read for event queries; null when the probe writes none. */
   storePath: string | null;
+  /** How long one event-store query may run before its thread is stopped (ms). */
+  queryTimeoutMs: number;
   stream: EventStream;
   rates: RateHistory;
   /** The running configuration, secrets already masked. */
@@ -89,22 +92,23 @@ const iso = (us: number): string | null => (us >= 0 ? new Date(Math.floor(us / 1
  */
 export function registerUiRoutes(app: FastifyInstance, o: UiRouteOptions): void {
   const { probe, privacy } = o;
-  let store: SqliteStore | null = null;
-  // Opened on first use and again after a failure: the output creates the file when it starts.
-  const withStore = <T>(reply: FastifyReply, fn: (s: SqliteStore) => T): T | FastifyReply => {
-    if (o.storePath === null) return reply.code(503).send({ error: 'no event store: add the sqlite output (-o sqlite:FILE) to search events' });
+  // Queries run on a reader thread, which opens the file on first use and again after a failure
+  // (the output creates it when it starts).
+  const store = o.storePath === null ? null : new StoreReader(o.storePath, o.queryTimeoutMs);
+  const withStore = async <T>(reply: FastifyReply, fn: (s: StoreReader) => Promise<T>): Promise<T | FastifyReply> => {
+    if (store === null) return reply.code(503).send({ error: 'no event store: add the sqlite output (-o sqlite:FILE) to search events' });
     try {
-      store ??= SqliteStore.open(o.storePath);
-      return fn(store);
+      return await fn(store);
     } catch (err) {
       if (err instanceof StoreError && err.kind === 'query') return reply.code(400).send({ error: err.message });
-      store?.close();
-      store = null;
+      if (err instanceof StoreError && err.kind === 'timeout') {
+        return reply.code(503).send({ error: `event store: the query ran longer than ${o.queryTimeoutMs / 1000} s and was stopped; narrow the time range or the filters` });
+      }
       return reply.code(503).send({ error: `event store: ${(err as Error).message}` });
     }
   };
   app.addHook('onClose', async () => {
-    store?.close();
+    await store?.close();
     o.stream.close();
   });
 
@@ -122,8 +126,8 @@ export function registerUiRoutes(app: FastifyInstance, o: UiRouteOptions): void 
   app.get('/api/v1/events', async (req, reply) => {
     const q = eventsQuery.safeParse(req.query ?? {});
     if (!q.success) return reply.code(400).send({ error: problems(q.error) });
-    return withStore(reply, (s) => {
-      const page = s.queryEvents({ ...filterOf(q.data), kinds: [q.data.kind], limit: q.data.limit, cursor: q.data.cursor ?? null, order: q.data.order });
+    return withStore(reply, async (s) => {
+      const page = await s.queryEvents({ ...filterOf(q.data), kinds: [q.data.kind], limit: q.data.limit, cursor: q.data.cursor ?? null, order: q.data.order });
       // The stored JSON is sent as is: parsing it only to serialise it again would cost for nothing.
       reply.type('application/json; charset=utf-8');
       return `{"events":[${page.records.map((r) => r.json).join(',')}],"next":${JSON.stringify(page.next)}}`;
@@ -144,12 +148,15 @@ export function registerUiRoutes(app: FastifyInstance, o: UiRouteOptions): void 
     const q = filterQuery.pick({ from: true, to: true }).safeParse(req.query ?? {});
     if (!q.success) return reply.code(400).send({ error: problems(q.error) });
     const f = filterOf(q.data);
-    return withStore(reply, (s) => ({
-      byAction: s.countsByAction({ ...f, kinds: ['event'] }),
-      topSources: s.topClientIps({ ...f, kinds: ['event', 'alert'] }),
-      topUsers: s.topUsers({ ...f, kinds: ['event'] }),
-      alertsByRule: s.countsByAction({ ...f, kinds: ['alert'] }).map((r) => ({ rule: r.action, count: r.count })),
-    }));
+    return withStore(reply, async (s) => {
+      const [byAction, topSources, topUsers, alerts] = await Promise.all([
+        s.countsByAction({ ...f, kinds: ['event'] }),
+        s.topClientIps({ ...f, kinds: ['event', 'alert'] }),
+        s.topUsers({ ...f, kinds: ['event'] }),
+        s.countsByAction({ ...f, kinds: ['alert'] }),
+      ]);
+      return { byAction, topSources, topUsers, alertsByRule: alerts.map((r) => ({ rule: r.action, count: r.count })) };
+    });
   });
 
   app.get('/api/v1/rates', async () => ({ intervalS: o.rates.intervalS, points: o.rates.series() }));

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { inNet, parseIpFilter } from '../../src/outputs/ip-filter.js';
 import type { OutputRecord } from '../../src/events/record.js';
 import { SqliteOutput, sqliteSchema } from '../../src/outputs/sqlite.js';
+import { StoreReader } from '../../src/outputs/sqlite-reader.js';
 import { SqliteStore, StoreError, type EventFilter, type EventQuery } from '../../src/outputs/sqlite-store.js';
 import { context, range, rec, tempDir } from './spool-helpers.js';
 import { plainRecord } from '../helpers/record-stream.js';
@@ -201,4 +202,30 @@ test('address filters: exact match on the canonical text, CIDR host bits ignored
   assert.ok('net' in net && inNet('10.200.0.1', net.net, net.bits) && !inNet('11.0.0.1', net.net, net.bits));
   const v6 = parseIpFilter('2001:db8:ff00::/40')!;
   assert.ok('net' in v6 && inNet('2001:db8:ff12::1', v6.net, v6.bits) && !inNet('2001:db8:fe00::1', v6.net, v6.bits) && !inNet('10.0.0.1', v6.net, v6.bits));
+});
+
+test('StoreReader answers what SqliteStore answers, from a thread of its own; errors keep their kind; a query past the time-out is stopped', async () => {
+  const reader = new StoreReader(path);
+  try {
+    const q: EventQuery = { actions: ['call-start', 'reg-new'], limit: 50, order: 'desc' };
+    const page = await reader.queryEvents(q);
+    assert.deepEqual(page, store.queryEvents(q));
+    assert.equal(page.records.length, 50);
+    const next = await reader.queryEvents({ ...q, cursor: page.next });
+    assert.deepEqual(next, store.queryEvents({ ...q, cursor: page.next }));
+    assert.deepEqual(await reader.countsByAction({ from: BASE + 60_000 }), store.countsByAction({ from: BASE + 60_000 }));
+    assert.deepEqual(await reader.topClientIps({}, 3), store.topClientIps({}, 3));
+    assert.deepEqual(await reader.topUsers({}, 3), store.topUsers({}, 3));
+    await assert.rejects(reader.queryEvents({ ip: 'not-an-ip' }), (err: unknown) => err instanceof StoreError && err.kind === 'query');
+    assert.equal((await reader.queryEvents({ limit: 1 })).records.length, 1, 'a bad query leaves the reader working');
+  } finally {
+    await reader.close();
+  }
+  const missing = new StoreReader(join(tempDir(), 'none.db'));
+  await assert.rejects(missing.queryEvents(), (err: unknown) => err instanceof StoreError && err.kind === 'open');
+  await missing.close();
+  // 1 ms: not even the thread's start fits, so the query is stopped deterministically.
+  const hasty = new StoreReader(path, 1);
+  await assert.rejects(hasty.queryEvents(), (err: unknown) => err instanceof StoreError && err.kind === 'timeout' && /longer than 1 ms/.test(err.message));
+  await hasty.close();
 });

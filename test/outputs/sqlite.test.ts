@@ -142,7 +142,8 @@ test('the writer thread: a database it cannot open is reported by open(); after 
   const out = new SqliteOutput(options(path), ctx);
   await out.open();
   await out.write(range(0, 10).map((i) => rec(i)));
-  const worker = (out as unknown as { worker: { terminate(): Promise<number> } }).worker;
+  // The thread itself, under its client: it dies as a crash would, unannounced.
+  const worker = (out as unknown as { worker: { worker: { terminate(): Promise<number> } } }).worker.worker;
   // A batch in flight when the thread dies either landed or is rejected (the exit is reported to it).
   const inflight = out.write(range(10, 20).map((i) => rec(i))).then(
     () => 'stored',

@@ -2,7 +2,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { WorkerReply } from '../../src/base/worker-client.js';
 
-parentPort!.on('message', (r: { seq: number; op: 'echo' | 'fail' | 'spin' | 'exit'; value?: unknown; ms?: number }) => {
+// The test runner also loads this file on the main thread, where it has nothing to do.
+parentPort?.on('message', (r: { seq: number; op: 'echo' | 'fail' | 'spin' | 'exit'; value?: unknown; ms?: number }) => {
   let reply: WorkerReply;
   if (r.op === 'exit') process.exit(3);
   if (r.op === 'fail') reply = { seq: r.seq, ok: false, error: 'asked to fail', kind: 'query' };

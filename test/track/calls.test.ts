@@ -199,12 +199,17 @@ test('no reply at all: call-attempt 408 timeout at INVITE + 32 s; ringing foreve
   assert.equal(s.events[0]!.trace, '>INVITE{1}');
 });
 
-test('a call that never sends BYE ends with originator timeout after call_timeout', () => {
-  const s = new Scenario({ callTimeout: 100 });
-  const i = invite('c13', 1, 'z9hG4bKa');
+/** A call from A to B answered at 1 s and acknowledged, then silent. */
+function establish(s: Scenario, callId: string): void {
+  const i = invite(callId, 1, 'z9hG4bKa');
   s.send(0, A, B, i);
   s.send(1, B, A, res(i, 200, 'OK', { toTag: 'bt1' }));
-  s.send(1.1, A, B, inDialog('ACK', 'c13', 1, 'z9hG4bKb'));
+  s.send(1.1, A, B, inDialog('ACK', callId, 1, 'z9hG4bKb'));
+}
+
+test('a call that never sends BYE ends with originator timeout after call_timeout', () => {
+  const s = new Scenario({ callTimeout: 100 });
+  establish(s, 'c13');
   s.send(50, A, B, inDialog('UPDATE', 'c13', 2, 'z9hG4bKc')); // refresh extends the silence timer
   s.end(60, 200);
   assert.deepEqual(s.brief(), ['call-start@1 200', 'call-end@150 200']);
@@ -213,10 +218,7 @@ test('a call that never sends BYE ends with originator timeout after call_timeou
 
 test('reconfigure: a shorter call timeout applies from the call\'s next message; a lowered call cap stops new calls, keeps the tracked ones', () => {
   const s = new Scenario({ callTimeout: 3600 });
-  const i = invite('c13r', 1, 'z9hG4bKa');
-  s.send(0, A, B, i);
-  s.send(1, B, A, res(i, 200, 'OK', { toTag: 'bt1' }));
-  s.send(1.1, A, B, inDialog('ACK', 'c13r', 1, 'z9hG4bKb'));
+  establish(s, 'c13r');
   assert.deepEqual(s.tracker.reconfigure({ ...defaultTrackOptions, callTimeout: 100, maxCalls: 1 }), []);
   s.send(50, A, B, inDialog('UPDATE', 'c13r', 2, 'z9hG4bKc')); // re-arms the silence timer with the new timeout
   // A second call while the first is tracked: the cap of one refuses it.

@@ -2,7 +2,8 @@
  * HEP ingestion: a `sipsentry run --hep` process on loopback fed by a load generator of our own (a
  * second process) with HEP3-wrapped SIP (REGISTER/200 pairs, distinct Call-IDs). TCP has
  * back-pressure, so its figure is the sustained rate of the whole path (receive → decode → parse
- * → track → guard → output); UDP shows what arrives when the sender does not wait.
+ * → track → guard → output); UDP shows what arrives when the sender does not wait, and that what
+ * the kernel drops is counted (capture.hep.udp_kernel_drops): processed + counted = sent.
  * Rates come from the probe's own counters (/metrics), time from first to last packet processed.
  */
 import { spawn } from 'node:child_process';
@@ -98,7 +99,11 @@ async function run(transport: 'tcp' | 'udp'): Promise<string> {
     }
     await new Promise((resolve) => (gen.exitCode !== null ? resolve(null) : gen.on('exit', resolve)));
     const seconds = (done - start) / 1000;
-    return `HEP over ${transport.toUpperCase()}: ${seen.toLocaleString('en')} of ${MESSAGES.toLocaleString('en')} SIP messages processed in ${seconds.toFixed(2)} s = ${Math.round(seen / seconds).toLocaleString('en')} msg/s (receive → decode → track → NDJSON)`;
+    const line = `HEP over ${transport.toUpperCase()}: ${seen.toLocaleString('en')} of ${MESSAGES.toLocaleString('en')} SIP messages processed in ${seconds.toFixed(2)} s = ${Math.round(seen / seconds).toLocaleString('en')} msg/s (receive → decode → track → NDJSON)`;
+    if (transport === 'tcp') return line;
+    // The listener reads the kernel's drop count every 2 s; the loop above waited 3 s of quiet.
+    const dropped = await metric(httpPort, 'sipsentry_capture_hep_udp_kernel_drops_total');
+    return `${line}; dropped by the kernel and counted: ${dropped.toLocaleString('en')}; processed + counted = ${(seen + dropped).toLocaleString('en')}`;
   } finally {
     probe.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -55,6 +55,8 @@ export class HepListener {
   recvBuffer = 0;
   private watch: NodeJS.Timeout | null = null;
   private readonly drops = new DropNotice();
+  /** This socket's kernel drops already added to the counter (several listeners add to one). */
+  private dropsCounted = 0;
 
   constructor(
     private readonly opts: HepListenerOptions,
@@ -145,13 +147,16 @@ export class HepListener {
 
   /**
    * Publishes the datagrams the kernel dropped because the receive buffer was full
-   * (`capture.hep.udp_kernel_drops`, Linux) and warns when the count grew: otherwise a feed faster
-   * than the probe would lose messages silently.
+   * (`capture.hep.udp_kernel_drops`, the sum over the listeners; Linux) and warns when the count
+   * grew: otherwise a feed faster than the probe would lose messages silently.
    */
   checkDrops(port = this.port, ipv6 = this.opts.host.includes(':'), nowMs = Date.now()): void {
     const total = udpKernelDrops(port, ipv6);
     if (total === null) return;
-    this.counters.set('capture.hep.udp_kernel_drops', total);
+    if (total > this.dropsCounted) {
+      this.counters.inc('capture.hep.udp_kernel_drops', total - this.dropsCounted);
+      this.dropsCounted = total;
+    }
     const fresh = this.drops.due(total, nowMs);
     if (fresh > 0) {
       this.log.warn(

@@ -102,8 +102,7 @@ export class HepListener {
           'HEP UDP receive buffer smaller than asked: bursts may be dropped by the kernel (raise net.core.rmem_max)',
         );
       }
-      const udpPort = port;
-      this.watch = setInterval(() => this.checkDrops(udpPort, ipv6), WATCH_MS);
+      this.watch = setInterval(() => this.checkDrops(), WATCH_MS);
       this.watch.unref();
     }
     this.port = port;
@@ -150,8 +149,9 @@ export class HepListener {
    * (`capture.hep.udp_kernel_drops`, the sum over the listeners; Linux) and warns when the count
    * grew: otherwise a feed faster than the probe would lose messages silently.
    */
-  checkDrops(port = this.port, ipv6 = this.opts.host.includes(':'), nowMs = Date.now()): void {
-    const total = udpKernelDrops(port, ipv6);
+  checkDrops(nowMs = Date.now()): void {
+    const port = this.port;
+    const total = udpKernelDrops(port, this.opts.host.includes(':'));
     if (total === null) return;
     if (total > this.dropsCounted) {
       this.counters.inc('capture.hep.udp_kernel_drops', total - this.dropsCounted);

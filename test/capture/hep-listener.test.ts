@@ -16,6 +16,8 @@ test('dropsOfPort reads the drops column of the rows bound to a port, IPv4 and I
     '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops            ',
     ' 4422: 0100007F:2364 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1311579 2 000000008808896b 17      ',
     ' 4423: 00000000:13C4 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1311580 2 000000008808896c 5       ',
+    // A connected socket whose remote port is 9060: not one bound to it.
+    ' 4424: 0100007F:D431 0100007F:2364 01 00000000:00000000 00:00000000 00000000     0        0 1311581 2 000000008808896d 99      ',
     '',
   ].join('\n');
   assert.equal(dropsOfPort(udp, 9060), 17);
